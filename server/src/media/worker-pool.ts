@@ -1,0 +1,160 @@
+/**
+ * The pool of mediasoup workers: one C++ process per core by default, each with one WebRtcServer so that
+ * all its WebRTC transports share one UDP and one TCP port (base port + worker index). That keeps the
+ * firewall/NAT story to two ports per worker instead of a port range.
+ *
+ * A worker that dies is replaced in the same slot (same ports) and `workerDied` is emitted so the layers
+ * above can close the rooms it carried and let their peers rejoin.
+ */
+import { EventEmitter } from 'node:events';
+import * as mediasoup from 'mediasoup';
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+
+type MediaConfig = Config['media'];
+
+export interface WorkerSlot {
+  readonly index: number;
+  worker: types.Worker;
+  webRtcServer: types.WebRtcServer;
+  /** Routers currently placed on this worker: the placement load. */
+  routers: number;
+}
+
+export interface WorkerPoolEvents {
+  workerDied: [slot: WorkerSlot, error: Error];
+  workerReplaced: [slot: WorkerSlot];
+  replaceFailed: [index: number, error: Error];
+}
+
+/** Delay before respawning a dead worker, doubled per consecutive failure, so a crash loop can't spin. */
+const RESPAWN_DELAY_MS = 200;
+const RESPAWN_DELAY_MAX_MS = 10_000;
+
+let logListenersInstalled = false;
+
+/** Route mediasoup's Node-side logs (it uses `debug` otherwise) into our pino logger. */
+function installLogListeners(log: Logger): void {
+  if (logListenersInstalled) return;
+  logListenersInstalled = true;
+  mediasoup.setLogEventListeners({
+    ondebug: undefined,
+    onwarn: (namespace, text) => log.warn({ namespace }, text),
+    onerror: (namespace, text, error) => log.error({ namespace, err: error }, text),
+  });
+}
+
+export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
+  readonly #config: MediaConfig;
+  readonly #log: Logger;
+  readonly #slots: (WorkerSlot | undefined)[];
+  #closed = false;
+
+  private constructor(config: MediaConfig, log: Logger) {
+    super();
+    this.#config = config;
+    this.#log = log;
+    this.#slots = new Array(config.numWorkers).fill(undefined);
+  }
+
+  static async create(config: MediaConfig, log: Logger): Promise<WorkerPool> {
+    installLogListeners(log);
+    const pool = new WorkerPool(config, log);
+    try {
+      for (let index = 0; index < config.numWorkers; index++) {
+        pool.#slots[index] = await pool.#spawn(index);
+      }
+    } catch (error) {
+      pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  /** Slots that currently hold a live worker. */
+  get slots(): WorkerSlot[] {
+    return this.#slots.filter((slot): slot is WorkerSlot => slot !== undefined);
+  }
+
+  /** The live slot with the fewest routers (ties → lowest index). */
+  leastLoaded(): WorkerSlot {
+    const live = this.slots;
+    if (live.length === 0) throw new Error('no mediasoup worker is available');
+    return live.reduce((best, slot) => (slot.routers < best.routers ? slot : best));
+  }
+
+  /** UDP/TCP port of the WebRtcServer of worker `index`. */
+  portOf(index: number): number {
+    return this.#config.rtcBasePort + index;
+  }
+
+  async #spawn(index: number): Promise<WorkerSlot> {
+    const port = this.portOf(index);
+    const worker = await mediasoup.createWorker({
+      logLevel: this.#config.workerLogLevel,
+      ...(this.#config.workerBin ? { workerBin: this.#config.workerBin } : {}),
+      appData: { index },
+    });
+    let webRtcServer: types.WebRtcServer;
+    try {
+      const listen = { ip: this.#config.listenIp, announcedAddress: this.#config.announcedAddress, port };
+      webRtcServer = await worker.createWebRtcServer({
+        listenInfos: [
+          { protocol: 'udp', ...listen },
+          { protocol: 'tcp', ...listen },
+        ],
+      });
+    } catch (error) {
+      worker.close();
+      throw new Error(`worker ${index}: cannot listen on ${this.#config.listenIp}:${port} (udp+tcp): ${String(error)}`);
+    }
+    const slot: WorkerSlot = { index, worker, webRtcServer, routers: 0 };
+    worker.observer.on('newrouter', (router) => {
+      slot.routers++;
+      router.observer.once('close', () => slot.routers--);
+    });
+    worker.once('died', (error) => this.#onDied(slot, error));
+    this.#log.info({ worker: index, pid: worker.pid, port }, 'mediasoup worker started');
+    return slot;
+  }
+
+  #onDied(slot: WorkerSlot, error: Error): void {
+    if (this.#closed) return;
+    this.#log.error({ worker: slot.index, pid: slot.worker.pid, err: error }, 'mediasoup worker died, replacing it');
+    this.#slots[slot.index] = undefined;
+    this.emit('workerDied', slot, error);
+    void this.#replace(slot.index, RESPAWN_DELAY_MS);
+  }
+
+  async #replace(index: number, delayMs: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (this.#closed) return;
+    try {
+      const slot = await this.#spawn(index);
+      if (this.#closed) {
+        slot.worker.close();
+        return;
+      }
+      this.#slots[index] = slot;
+      this.emit('workerReplaced', slot);
+    } catch (error) {
+      this.#log.error({ worker: index, err: error }, 'replacing mediasoup worker failed, retrying');
+      this.emit('replaceFailed', index, error as Error);
+      void this.#replace(index, Math.min(delayMs * 2, RESPAWN_DELAY_MAX_MS));
+    }
+  }
+
+  /** Per-worker CPU and memory, read from the worker processes themselves. */
+  async resourceUsage(): Promise<{ index: number; pid: number; usage: types.WorkerResourceUsage }[]> {
+    return Promise.all(
+      this.slots.map(async (slot) => ({ index: slot.index, pid: slot.worker.pid, usage: await slot.worker.getResourceUsage() })),
+    );
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const slot of this.slots) slot.worker.close();
+    this.#slots.fill(undefined);
+  }
+}

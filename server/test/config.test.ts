@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import os from 'node:os';
+import { ConfigError, loadConfig, SETTINGS } from '../src/config';
+
+describe('config', () => {
+  it('has defaults that serve a local single-machine room', () => {
+    const config = loadConfig({});
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(config.media.listenIp).toBe('127.0.0.1');
+    expect(config.media.numWorkers).toBe(os.availableParallelism());
+    expect(config.media.rtcBasePort).toBe(40000);
+    expect(config.media.announcedAddress).toBeUndefined();
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('reads every documented variable', () => {
+    const config = loadConfig({
+      HTTP_HOST: '::1',
+      HTTP_PORT: '8443',
+      LOG_LEVEL: 'debug',
+      MEDIASOUP_NUM_WORKERS: '3',
+      MEDIASOUP_LOG_LEVEL: 'error',
+      RTC_LISTEN_IP: '0.0.0.0',
+      RTC_ANNOUNCED_ADDRESS: 'sfu.example.org',
+      RTC_BASE_PORT: '50000',
+      RTC_MIN_PORT: '51000',
+      RTC_MAX_PORT: '52000',
+    });
+    expect(config.http).toEqual({ host: '::1', port: 8443 });
+    expect(config.media).toMatchObject({
+      numWorkers: 3,
+      workerLogLevel: 'error',
+      listenIp: '0.0.0.0',
+      announcedAddress: 'sfu.example.org',
+      rtcBasePort: 50000,
+      rtcMinPort: 51000,
+      rtcMaxPort: 52000,
+    });
+    // The README table is generated from SETTINGS: it must name each variable loadConfig reads.
+    expect(SETTINGS.map((s) => s.name).sort()).toEqual(
+      [
+        'HTTP_HOST', 'HTTP_PORT', 'LOG_LEVEL', 'MEDIASOUP_NUM_WORKERS', 'MEDIASOUP_WORKER_BIN', 'MEDIASOUP_LOG_LEVEL',
+        'RTC_LISTEN_IP', 'RTC_ANNOUNCED_ADDRESS', 'RTC_BASE_PORT', 'RTC_MIN_PORT', 'RTC_MAX_PORT',
+      ].sort(),
+    );
+  });
+
+  it.each([
+    ['HTTP_PORT', '70000', 'an integer from 0 to 65535'],
+    ['HTTP_PORT', 'eighty', 'an integer'],
+    ['HTTP_HOST', 'localhost:3000', 'an IPv4 or IPv6 address'],
+    ['LOG_LEVEL', 'loud', 'one of fatal'],
+    ['MEDIASOUP_NUM_WORKERS', '0', 'an integer from 1 to 64'],
+    ['MEDIASOUP_LOG_LEVEL', 'info', 'one of debug, warn, error, none'],
+    ['RTC_LISTEN_IP', '300.1.1.1', 'an IPv4 or IPv6 address'],
+    ['RTC_ANNOUNCED_ADDRESS', 'not a host!', 'an IP address or a hostname'],
+    ['RTC_BASE_PORT', '80', 'an integer from 1024'],
+    ['MEDIASOUP_WORKER_BIN', '/nonexistent/mediasoup-worker', 'an existing executable file'],
+  ])('rejects %s=%s', (variable, value, expected) => {
+    let caught: unknown;
+    try {
+      loadConfig({ [variable]: value });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).variable).toBe(variable);
+    expect((caught as ConfigError).message).toContain(expected);
+    expect((caught as ConfigError).message).toContain(variable);
+  });
+
+  it('rejects overlapping port ranges', () => {
+    expect(() => loadConfig({ RTC_BASE_PORT: '40500' })).toThrow(/RTC_BASE_PORT/);
+    expect(() => loadConfig({ RTC_MIN_PORT: '45000', RTC_MAX_PORT: '44000' })).toThrow(/RTC_MAX_PORT/);
+  });
+
+  it('makes the server exit with code 2 and one line naming the variable', () => {
+    const root = path.resolve(__dirname, '../..');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+      cwd: root,
+      env: { ...process.env, HTTP_PORT: 'x' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/HTTP_PORT="x".*expected an integer/);
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * The pool against real mediasoup workers: start, routers with every codec, WebRtcServer candidates,
+ * placement, and replacement after a worker process is killed.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { WorkerPool, type WorkerSlot } from '../src/media/worker-pool';
+import { MEDIA_CODECS } from '../src/media/codecs';
+import { silentLog, testConfig } from './helpers/media';
+
+let pool: WorkerPool | undefined;
+afterEach(() => {
+  pool?.close();
+  pool = undefined;
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('WorkerPool', () => {
+  it('starts the configured number of workers, each a live process', async () => {
+    pool = await WorkerPool.create(testConfig({ MEDIASOUP_NUM_WORKERS: '2' }).media, silentLog);
+    expect(pool.slots.map((s) => s.index)).toEqual([0, 1]);
+    const pids = pool.slots.map((s) => s.worker.pid);
+    expect(new Set(pids).size).toBe(2);
+    for (const pid of pids) expect(alive(pid)).toBe(true);
+    const usage = await pool.resourceUsage();
+    expect(usage).toHaveLength(2);
+    expect(usage[0]!.usage.ru_maxrss).toBeGreaterThan(0);
+  });
+
+  it('creates a router offering opus, VP8, VP9 and H264', async () => {
+    pool = await WorkerPool.create(testConfig().media, silentLog);
+    const router = await pool.leastLoaded().worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    const mimeTypes = router.rtpCapabilities.codecs!.map((c) => c.mimeType.toLowerCase());
+    for (const mime of ['audio/opus', 'video/vp8', 'video/vp9', 'video/h264']) expect(mimeTypes).toContain(mime);
+    // RTX is negotiated for each video codec, which NACK-based recovery needs.
+    expect(mimeTypes.filter((m) => m === 'video/rtx').length).toBe(4);
+  });
+
+  it('gives WebRtcTransports ICE candidates on the configured IP and per-worker ports, UDP preferred', async () => {
+    const config = testConfig({ MEDIASOUP_NUM_WORKERS: '2' }, 10).media;
+    pool = await WorkerPool.create(config, silentLog);
+    for (const slot of pool.slots) {
+      const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+      const transport = await router.createWebRtcTransport({ webRtcServer: slot.webRtcServer, preferUdp: true });
+      const candidates = transport.iceCandidates.map((c) => ({ protocol: c.protocol, address: c.address, port: c.port }));
+      const port = config.rtcBasePort + slot.index;
+      expect(candidates).toEqual([
+        { protocol: 'udp', address: '127.0.0.1', port },
+        { protocol: 'tcp', address: '127.0.0.1', port },
+      ]);
+      expect(transport.iceCandidates[0]!.priority).toBeGreaterThan(transport.iceCandidates[1]!.priority);
+    }
+  });
+
+  it('announces RTC_ANNOUNCED_ADDRESS in candidates while listening on the local IP', async () => {
+    pool = await WorkerPool.create(testConfig({ RTC_ANNOUNCED_ADDRESS: '203.0.113.7' }, 20).media, silentLog);
+    const slot = pool.leastLoaded();
+    const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    const transport = await router.createWebRtcTransport({ webRtcServer: slot.webRtcServer });
+    expect(transport.iceCandidates.map((c) => c.address)).toEqual(['203.0.113.7', '203.0.113.7']);
+  });
+
+  it('places routers on the least-loaded worker', async () => {
+    pool = await WorkerPool.create(testConfig({ MEDIASOUP_NUM_WORKERS: '2' }, 30).media, silentLog);
+    const first = pool.leastLoaded();
+    const router = await first.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    expect(first.routers).toBe(1);
+    const second = pool.leastLoaded();
+    expect(second.index).not.toBe(first.index);
+    router.close();
+    expect(first.routers).toBe(0);
+  });
+
+  it('fails clearly when a worker port is already taken', async () => {
+    const config = testConfig({}, 40).media;
+    pool = await WorkerPool.create(config, silentLog);
+    await expect(WorkerPool.create(config, silentLog)).rejects.toThrow(/cannot listen on 127\.0\.0\.1:\d+ \(udp\+tcp\)/);
+  });
+
+  it('detects a killed worker and replaces it on the same ports', async () => {
+    const config = testConfig({ MEDIASOUP_NUM_WORKERS: '2' }, 45).media;
+    pool = await WorkerPool.create(config, silentLog);
+    const victim = pool.slots[1]!;
+    const oldPid = victim.worker.pid;
+    const died = once(pool, 'workerDied');
+    const replaced = once(pool, 'workerReplaced') as Promise<[WorkerSlot]>;
+
+    process.kill(oldPid, 'SIGKILL');
+    const [deadSlot] = (await died) as [WorkerSlot, Error];
+    expect(deadSlot.index).toBe(1);
+    expect(pool.slots.map((s) => s.index)).toEqual([0]);
+
+    const [fresh] = await replaced;
+    expect(fresh.index).toBe(1);
+    expect(fresh.worker.pid).not.toBe(oldPid);
+    expect(alive(fresh.worker.pid)).toBe(true);
+    expect(pool.slots.map((s) => s.index)).toEqual([0, 1]);
+
+    const router = await fresh.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    const transport = await router.createWebRtcTransport({ webRtcServer: fresh.webRtcServer });
+    expect(transport.iceCandidates[0]!.port).toBe(config.rtcBasePort + 1);
+  });
+});
