@@ -17,7 +17,7 @@ export interface AppDeps {
 }
 
 export async function buildApp({ config, log, pool }: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 64 * 1024 });
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 64 * 1024 });
   registerHealthRoutes(app, { pool, expectedWorkers: config.media.numWorkers });
   await registerPageRoutes(app);
   return app;

@@ -90,3 +90,13 @@ describe('config', () => {
     expect(lines[0]).toMatch(/HTTP_PORT="x".*expected an integer/);
   });
 });
+
+describe('README', () => {
+  it('documents every setting with its default', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    for (const setting of SETTINGS) {
+      expect(readme).toContain(`| \`${setting.name}\` | ${setting.default} |`);
+    }
+  });
+});

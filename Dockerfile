@@ -1,0 +1,11 @@
+# Confero SFU image (Node 22, Debian bookworm). With internet, setup uses mediasoup's prebuilt worker;
+# without it, setup builds the worker from the npm package's sources against Debian packages.
+FROM node:22-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY scripts ./scripts
+RUN node scripts/setup.mjs
+COPY . .
+ENV HTTP_HOST=0.0.0.0 RTC_LISTEN_IP=0.0.0.0
+EXPOSE 3000
+CMD ["node", "--import", "tsx", "server/src/main.ts"]

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// The whole test suite, as `npm test` runs it after setup. Each stage is a real runner; we read their
+// machine-readable results and end with one line "N passed, N failed" over all of them.
+//   stages: typecheck · SRTP compat header (C++) · vitest (server, client, load test) · mediasoup's own suite
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const artifacts = path.join(root, 'test-artifacts');
+fs.mkdirSync(artifacts, { recursive: true });
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+
+function run(command, args) {
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 << 20 });
+  process.stdout.write(result.stdout ?? '');
+  return { status: result.status ?? 1, stdout: result.stdout ?? '', seconds: (Date.now() - started) / 1000 };
+}
+
+function fromJson(file, status) {
+  if (!fs.existsSync(file)) return { passed: 0, failed: 1, note: 'runner wrote no results' };
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const failed = report.numFailedTests + (status !== 0 && report.numFailedTests === 0 ? 1 : 0);
+  return { passed: report.numPassedTests, failed, skipped: report.numPendingTests + (report.numTodoTests ?? 0) };
+}
+
+const stages = [
+  {
+    name: 'typecheck',
+    exec: () => run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']),
+    count: ({ status }) => ({ passed: status === 0 ? 1 : 0, failed: status === 0 ? 0 : 1 }),
+  },
+  {
+    name: 'srtp compat header',
+    exec: () => run('bash', ['scripts/mediasoup-worker/compat-test/run.sh']),
+    count: ({ status, stdout }) => {
+      const m = /(\d+) passed, (\d+) failed/.exec(stdout);
+      return m ? { passed: Number(m[1]), failed: Number(m[2]) + (status !== 0 && m[2] === '0' ? 1 : 0) } : { passed: 0, failed: 1 };
+    },
+  },
+  {
+    name: 'vitest',
+    exec: () => {
+      fs.rmSync(path.join(artifacts, 'vitest.json'), { force: true });
+      return run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(artifacts, 'vitest.json')}`]);
+    },
+    count: ({ status }) => fromJson(path.join(artifacts, 'vitest.json'), status),
+  },
+  {
+    name: "mediasoup's own suite",
+    exec: () => {
+      fs.rmSync(path.join(artifacts, 'mediasoup-suite.json'), { force: true });
+      return run(process.execPath, ['scripts/mediasoup-suite.mjs', '--json', path.join(artifacts, 'mediasoup-suite.json')]);
+    },
+    count: ({ status }) => fromJson(path.join(artifacts, 'mediasoup-suite.json'), status),
+  },
+];
+
+const rows = [];
+for (const stage of stages) {
+  process.stdout.write(`\n=== ${stage.name} ===\n`);
+  const outcome = stage.exec();
+  rows.push({ name: stage.name, seconds: outcome.seconds, ...stage.count(outcome) });
+}
+
+process.stdout.write('\n=== summary ===\n');
+for (const r of rows) {
+  process.stdout.write(`${r.name.padEnd(24)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(3)} failed${r.skipped ? ` ${r.skipped} skipped` : ''}  (${r.seconds.toFixed(1)} s)\n`);
+}
+const passed = rows.reduce((n, r) => n + r.passed, 0);
+const failed = rows.reduce((n, r) => n + r.failed, 0);
+const skipped = rows.reduce((n, r) => n + (r.skipped ?? 0), 0);
+process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

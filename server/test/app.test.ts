@@ -1,0 +1,51 @@
+/** The HTTP app over a real socket with a real worker pool. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { once } from 'node:events';
+import { buildApp } from '../src/app';
+import { WorkerPool } from '../src/media/worker-pool';
+import { silentLog, testConfig } from './helpers/media';
+
+let app: FastifyInstance;
+let pool: WorkerPool;
+let base: string;
+
+beforeAll(async () => {
+  const config = testConfig({ MEDIASOUP_NUM_WORKERS: '2', HTTP_PORT: '0' }, 5);
+  pool = await WorkerPool.create(config.media, silentLog);
+  app = await buildApp({ config, log: silentLog, pool });
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => {
+  await app.close();
+  pool.close();
+});
+
+describe('HTTP app', () => {
+  it('answers /healthz with the live workers', async () => {
+    const res = await fetch(`${base}/healthz`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; workers: { pid: number }[] };
+    expect(body.status).toBe('ok');
+    expect(body.workers.map((w) => w.pid).sort()).toEqual(pool.slots.map((s) => s.worker.pid).sort());
+  });
+
+  it('reports degraded while a killed worker is being replaced, then ok again', async () => {
+    const replaced = once(pool, 'workerReplaced');
+    const died = once(pool, 'workerDied');
+    process.kill(pool.slots[0]!.worker.pid, 'SIGKILL');
+    await died;
+    const during = (await (await fetch(`${base}/healthz`)).json()) as { status: string };
+    expect(during.status).toBe('degraded');
+    await replaced;
+    const after = (await (await fetch(`${base}/healthz`)).json()) as { status: string };
+    expect(after.status).toBe('ok');
+  });
+
+  it('serves a page at /', async () => {
+    const res = await fetch(`${base}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(await res.text()).toContain('Confero');
+  });
+});
