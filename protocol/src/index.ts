@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './envelope';
+export * from './methods';
+export * from './notifications';
+export * from './validate';
+export * as mediaSchemas from './media-schemas';

@@ -1,0 +1,145 @@
+/**
+ * Every request method: its data schema (checked at runtime by the server) and the type of its answer.
+ * One entry per method; the server has one handler per entry and the client one call.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import type { types } from 'mediasoup-client';
+import { DtlsParameters, Id, RtpCapabilities, RtpParameters, SctpStreamParameters } from './media-schemas';
+
+export const PROTOCOL_VERSION = 1;
+
+export const MediaSource = Type.Union([Type.Literal('mic'), Type.Literal('webcam'), Type.Literal('screen'), Type.Literal('screen-audio')]);
+export type MediaSource = Static<typeof MediaSource>;
+
+/** Room names end up in URLs and logs: keep them plain. */
+export const RoomName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' });
+export const DisplayName = Type.String({ minLength: 1, maxLength: 64 });
+
+const Empty = Type.Object({});
+
+export const RequestSchemas = {
+  join: Type.Object({
+    protocolVersion: Type.Integer(),
+    room: RoomName,
+    displayName: DisplayName,
+    rtpCapabilities: RtpCapabilities,
+    token: Type.Optional(Type.String({ maxLength: 4096 })),
+  }),
+  leave: Empty,
+  createTransport: Type.Object({
+    direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]),
+    /** 'webrtc' (default) for browsers; 'plain' RTP over UDP for bots and ingest, when the server allows it. */
+    type: Type.Optional(Type.Union([Type.Literal('webrtc'), Type.Literal('plain')])),
+    /** Open an SCTP association for DataChannels (chat). */
+    enableSctp: Type.Optional(Type.Boolean()),
+    /** Offer only the TCP candidate (networks that block UDP). */
+    forceTcp: Type.Optional(Type.Boolean()),
+  }),
+  connectTransport: Type.Object({
+    transportId: Id,
+    /** webrtc transports */
+    dtlsParameters: Type.Optional(DtlsParameters),
+    /** plain transports: where the server sends RTP to */
+    ip: Type.Optional(Type.String({ maxLength: 64 })),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  }),
+  restartIce: Type.Object({ transportId: Id }),
+  produce: Type.Object({
+    transportId: Id,
+    kind: Type.Union([Type.Literal('audio'), Type.Literal('video')]),
+    rtpParameters: RtpParameters,
+    source: MediaSource,
+    paused: Type.Optional(Type.Boolean()),
+  }),
+  closeProducer: Type.Object({ producerId: Id }),
+  pauseProducer: Type.Object({ producerId: Id }),
+  resumeProducer: Type.Object({ producerId: Id }),
+  pauseConsumer: Type.Object({ consumerId: Id }),
+  resumeConsumer: Type.Object({ consumerId: Id }),
+  setPreferredLayers: Type.Object({
+    consumerId: Id,
+    spatialLayer: Type.Integer({ minimum: 0, maximum: 15 }),
+    temporalLayer: Type.Optional(Type.Integer({ minimum: 0, maximum: 15 })),
+  }),
+  setConsumerPriority: Type.Object({ consumerId: Id, priority: Type.Integer({ minimum: 1, maximum: 255 }) }),
+  requestKeyFrame: Type.Object({ consumerId: Id }),
+  produceData: Type.Object({
+    transportId: Id,
+    sctpStreamParameters: SctpStreamParameters,
+    label: Type.Optional(Type.String({ maxLength: 64 })),
+    protocol: Type.Optional(Type.String({ maxLength: 64 })),
+  }),
+  closeDataProducer: Type.Object({ dataProducerId: Id }),
+  getStats: Type.Object({ id: Id }),
+} as const;
+
+export type MethodName = keyof typeof RequestSchemas;
+export type RequestData<M extends MethodName> = Static<(typeof RequestSchemas)[M]>;
+
+export interface ProducerInfo {
+  id: string;
+  kind: 'audio' | 'video';
+  source: MediaSource;
+  paused: boolean;
+}
+
+export interface PeerInfo {
+  id: string;
+  displayName: string;
+  producers: ProducerInfo[];
+}
+
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/** The limits in force, sent on join so clients can stay inside them. */
+export interface Limits {
+  maxPeersPerRoom: number;
+  maxProducersPerPeer: number;
+  maxMessageBytes: number;
+}
+
+export interface TransportInfo {
+  transportId: string;
+  /** webrtc */
+  iceParameters?: types.IceParameters;
+  iceCandidates?: types.IceCandidate[];
+  dtlsParameters?: types.DtlsParameters;
+  sctpParameters?: types.SctpParameters;
+  /** plain: where to send RTP */
+  ip?: string;
+  port?: number;
+}
+
+export interface ResponseTypes {
+  join: {
+    peerId: string;
+    room: string;
+    routerRtpCapabilities: types.RtpCapabilities;
+    peers: PeerInfo[];
+    iceServers: IceServer[];
+    limits: Limits;
+  };
+  leave: Record<string, never>;
+  createTransport: TransportInfo;
+  connectTransport: Record<string, never>;
+  restartIce: { iceParameters: types.IceParameters };
+  produce: { producerId: string };
+  closeProducer: Record<string, never>;
+  pauseProducer: Record<string, never>;
+  resumeProducer: Record<string, never>;
+  pauseConsumer: Record<string, never>;
+  resumeConsumer: Record<string, never>;
+  setPreferredLayers: Record<string, never>;
+  setConsumerPriority: Record<string, never>;
+  requestKeyFrame: Record<string, never>;
+  produceData: { dataProducerId: string };
+  closeDataProducer: Record<string, never>;
+  /** mediasoup's own stats objects for the transport, producer, consumer or data producer/consumer. */
+  getStats: { stats: unknown[] };
+}
+
+export type ResponseData<M extends MethodName> = ResponseTypes[M];

@@ -1,0 +1,47 @@
+/** Server → client notifications: {method, data}, never answered. */
+import type { types } from 'mediasoup-client';
+import type { MediaSource, PeerInfo } from './methods';
+
+export interface NotificationTypes {
+  peerJoined: { peer: PeerInfo };
+  peerLeft: { peerId: string };
+  /** A consumer was created for you, paused: consume it locally, then send resumeConsumer. */
+  newConsumer: {
+    consumerId: string;
+    producerId: string;
+    peerId: string;
+    kind: 'audio' | 'video';
+    source: MediaSource;
+    rtpParameters: types.RtpParameters;
+    type: 'simple' | 'simulcast' | 'svc' | 'pipe';
+    /** The producer itself is paused (e.g. the camera is muted). */
+    producerPaused: boolean;
+  };
+  consumerClosed: { consumerId: string };
+  /** The remote producer was paused/resumed (mute state). */
+  consumerPaused: { consumerId: string };
+  consumerResumed: { consumerId: string };
+  consumerScore: { consumerId: string; score: { score: number; producerScore: number; producerScores: number[] } };
+  producerScore: { producerId: string; score: { encodingIdx: number; ssrc: number; rid?: string; score: number }[] };
+  layersChanged: { consumerId: string; spatialLayer: number | null; temporalLayer: number | null };
+  /** The server closed one of your producers (e.g. its transport closed). */
+  producerClosed: { producerId: string };
+  newDataConsumer: {
+    dataConsumerId: string;
+    dataProducerId: string;
+    peerId: string;
+    sctpStreamParameters: types.SctpStreamParameters;
+    label: string;
+    protocol: string;
+  };
+  dataConsumerClosed: { dataConsumerId: string };
+  activeSpeaker: { peerId: string | null; producerId: string | null };
+  /** Volumes in dBvo (−127…0) of the loudest audio producers; empty on silence. */
+  audioLevels: { levels: { peerId: string; producerId: string; volume: number }[] };
+  /** The room ended for you (its media worker died, or the server shuts down): rejoin to continue. */
+  roomClosed: { reason: 'worker_died' | 'shutdown' };
+}
+
+export type NotificationName = keyof NotificationTypes;
+export type NotificationData<N extends NotificationName> = NotificationTypes[N];
+export type Notification = { [N in NotificationName]: { method: N; data: NotificationTypes[N] } }[NotificationName];
