@@ -18,6 +18,11 @@ export const DisplayName = Type.String({ minLength: 1, maxLength: 64 });
 const Empty = Type.Object({});
 
 export const RequestSchemas = {
+  /**
+   * Allowed before join: every room's router offers the same codecs, so a client loads its mediasoup
+   * Device with these and then joins with the Device's rtpCapabilities.
+   */
+  getRouterRtpCapabilities: Empty,
   join: Type.Object({
     protocolVersion: Type.Integer(),
     room: RoomName,
@@ -115,6 +120,7 @@ export interface TransportInfo {
 }
 
 export interface ResponseTypes {
+  getRouterRtpCapabilities: { routerRtpCapabilities: types.RtpCapabilities };
   join: {
     peerId: string;
     room: string;
