@@ -103,7 +103,7 @@ export const DtlsParameters = typed<types.DtlsParameters>(
 
 export const SctpStreamParameters = typed<types.SctpStreamParameters>(
   Type.Object({
-    streamId: Type.Integer({ minimum: 0, maximum: 65534 }),
+    streamId: Type.Optional(Type.Integer({ minimum: 0, maximum: 65534 })),
     ordered: Type.Optional(Type.Boolean()),
     maxPacketLifeTime: Type.Optional(Type.Integer({ minimum: 0 })),
     maxRetransmits: Type.Optional(Type.Integer({ minimum: 0 })),

@@ -9,6 +9,10 @@ import type { Config } from './config';
 import type { WorkerPool } from './media/worker-pool';
 import { registerHealthRoutes } from './edge/health-routes';
 import { registerPageRoutes } from './edge/page-routes';
+import { registerWsEndpoint } from './edge/ws-endpoint';
+import { InMemoryRoomDirectory, type RoomDirectory } from './rooms/room-directory';
+import { Room } from './rooms/room';
+import { RoomMedia, routerRtpCapabilities } from './media/room-media';
 
 export interface AppDeps {
   config: Config;
@@ -16,9 +20,27 @@ export interface AppDeps {
   pool: WorkerPool;
 }
 
-export async function buildApp({ config, log, pool }: AppDeps): Promise<FastifyInstance> {
+export interface ConferoApp {
+  app: FastifyInstance;
+  directory: RoomDirectory;
+}
+
+export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoApp> {
   const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 64 * 1024 });
+  const roomLog = log.child({ layer: 'rooms' });
+  const directory = new InMemoryRoomDirectory(
+    async (name) => new Room(name, await RoomMedia.create(pool, config.media), config.rooms, roomLog),
+  );
   registerHealthRoutes(app, { pool, expectedWorkers: config.media.numWorkers });
   await registerPageRoutes(app);
-  return app;
+  await registerWsEndpoint(app, {
+    directory,
+    limits: config.rooms,
+    iceServers: () => [],
+    routerRtpCapabilities: () => routerRtpCapabilities(pool),
+    log: roomLog,
+  });
+  // Peers hear `roomClosed` before the sockets go down on shutdown.
+  app.addHook('onClose', async () => directory.closeAll('shutdown'));
+  return { app, directory };
 }

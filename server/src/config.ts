@@ -27,6 +27,20 @@ export interface Config {
     rtcMinPort: number;
     rtcMaxPort: number;
   };
+  rooms: RoomLimits;
+}
+
+export interface RoomLimits {
+  maxPeersPerRoom: number;
+  maxProducersPerPeer: number;
+  /** Largest WebSocket message answered; bigger ones get `message_too_large`. */
+  maxMessageBytes: number;
+  /** An empty room lingers this long so a reconnecting peer finds it (and its router) still there. */
+  emptyRoomGraceMs: number;
+  /** Cap on what one peer may send, per send transport (bits/s). */
+  maxIncomingBitrate: number;
+  /** Let peers use plain RTP transports (bots, ingest). Off by default: plain RTP is unencrypted. */
+  allowPlainTransports: boolean;
 }
 
 export class ConfigError extends Error {
@@ -59,6 +73,12 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'RTC_BASE_PORT', default: '40000', description: 'worker i takes UDP and TCP port RTC_BASE_PORT + i' },
   { name: 'RTC_MIN_PORT', default: '40100', description: 'lowest port for plain/pipe transports' },
   { name: 'RTC_MAX_PORT', default: '40999', description: 'highest port for plain/pipe transports' },
+  { name: 'MAX_PEERS_PER_ROOM', default: '50', description: 'peers in one room; the next join gets `room_full`' },
+  { name: 'MAX_PRODUCERS_PER_PEER', default: '8', description: 'audio/video producers one peer may have open' },
+  { name: 'MAX_MESSAGE_BYTES', default: '65536', description: 'largest WebSocket message answered; larger → `message_too_large` (over 4× this or 1 MiB the socket is closed)' },
+  { name: 'EMPTY_ROOM_GRACE_MS', default: '5000', description: 'how long an empty room stays open before it is closed' },
+  { name: 'MAX_INCOMING_BITRATE', default: '3000000', description: 'bits/s one peer may send per send transport' },
+  { name: 'ALLOW_PLAIN_TRANSPORTS', default: 'false', description: 'allow plain (unencrypted) RTP transports for bots and ingest' },
 ];
 
 type Env = Record<string, string | undefined>;
@@ -102,6 +122,14 @@ function address(env: Env, name: string): string | undefined {
     throw new ConfigError(name, raw, 'an IP address or a hostname');
   }
   return raw;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(name, raw, 'true or false (or 1/0, yes/no)');
 }
 
 function executable(env: Env, name: string): string | undefined {
@@ -148,6 +176,14 @@ export function loadConfig(env: Env = process.env): Config {
       rtcBasePort,
       rtcMinPort,
       rtcMaxPort,
+    },
+    rooms: {
+      maxPeersPerRoom: integer(env, 'MAX_PEERS_PER_ROOM', 50, 1, 10_000),
+      maxProducersPerPeer: integer(env, 'MAX_PRODUCERS_PER_PEER', 8, 1, 64),
+      maxMessageBytes: integer(env, 'MAX_MESSAGE_BYTES', 65_536, 1024, 1_048_576),
+      emptyRoomGraceMs: integer(env, 'EMPTY_ROOM_GRACE_MS', 5000, 0, 3_600_000),
+      maxIncomingBitrate: integer(env, 'MAX_INCOMING_BITRATE', 3_000_000, 100_000, 100_000_000),
+      allowPlainTransports: boolean(env, 'ALLOW_PLAIN_TRANSPORTS', false),
     },
   };
 }

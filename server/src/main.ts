@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config.logLevel);
   const pool = await WorkerPool.create(config.media, log.child({ layer: 'media' }));
-  const app = await buildApp({ config, log, pool });
+  const { app } = await buildApp({ config, log, pool });
   await app.listen({ host: config.http.host, port: config.http.port });
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
   const port = (app.server.address() as { port: number }).port;

@@ -13,7 +13,7 @@ let base: string;
 beforeAll(async () => {
   const config = testConfig({ MEDIASOUP_NUM_WORKERS: '2', HTTP_PORT: '0' }, 5);
   pool = await WorkerPool.create(config.media, silentLog);
-  app = await buildApp({ config, log: silentLog, pool });
+  ({ app } = await buildApp({ config, log: silentLog, pool }));
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {

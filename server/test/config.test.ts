@@ -43,6 +43,8 @@ describe('config', () => {
       [
         'HTTP_HOST', 'HTTP_PORT', 'LOG_LEVEL', 'MEDIASOUP_NUM_WORKERS', 'MEDIASOUP_WORKER_BIN', 'MEDIASOUP_LOG_LEVEL',
         'RTC_LISTEN_IP', 'RTC_ANNOUNCED_ADDRESS', 'RTC_BASE_PORT', 'RTC_MIN_PORT', 'RTC_MAX_PORT',
+        'MAX_PEERS_PER_ROOM', 'MAX_PRODUCERS_PER_PEER', 'MAX_MESSAGE_BYTES', 'EMPTY_ROOM_GRACE_MS',
+        'MAX_INCOMING_BITRATE', 'ALLOW_PLAIN_TRANSPORTS',
       ].sort(),
     );
   });
@@ -58,6 +60,9 @@ describe('config', () => {
     ['RTC_ANNOUNCED_ADDRESS', 'not a host!', 'an IP address or a hostname'],
     ['RTC_BASE_PORT', '80', 'an integer from 1024'],
     ['MEDIASOUP_WORKER_BIN', '/nonexistent/mediasoup-worker', 'an existing executable file'],
+    ['MAX_PEERS_PER_ROOM', '0', 'an integer from 1'],
+    ['MAX_MESSAGE_BYTES', '10', 'an integer from 1024'],
+    ['ALLOW_PLAIN_TRANSPORTS', 'maybe', 'true or false'],
   ])('rejects %s=%s', (variable, value, expected) => {
     let caught: unknown;
     try {

@@ -1,0 +1,64 @@
+/** createTransport, connectTransport, restartIce. One send and one receive transport per peer. */
+import { ProtocolError } from '../../../../protocol/src';
+import type { types } from 'mediasoup';
+import { empty, mediasoupCall, own, type Handler } from './context';
+
+export const createTransport: Handler<'createTransport'> = async ({ peer, room }, data) => {
+  if (peer.transportFor(data.direction)) {
+    throw new ProtocolError('limit_exceeded', `a ${data.direction} transport already exists (use restartIce to recover it)`);
+  }
+  const appData = { direction: data.direction, peerId: peer.id, sctp: false };
+  if (data.type === 'plain') {
+    if (!room.limits.allowPlainTransports) throw new ProtocolError('forbidden', 'plain RTP transports are disabled on this server');
+    const transport = await room.media.createPlainTransport(appData);
+    peer.transports.set(transport.id, transport);
+    await afterCreate();
+    return { transportId: transport.id, ip: transport.tuple.localAddress, port: transport.tuple.localPort };
+  }
+  appData.sctp = data.enableSctp === true;
+  const transport = await room.media.createWebRtcTransport({
+    appData,
+    forceTcp: data.forceTcp === true,
+    enableSctp: appData.sctp,
+    maxIncomingBitrate: room.limits.maxIncomingBitrate,
+  });
+  if (peer.closed) {
+    transport.close();
+    throw new ProtocolError('not_joined', 'left the room meanwhile');
+  }
+  peer.transports.set(transport.id, transport);
+  await afterCreate();
+  return {
+    transportId: transport.id,
+    iceParameters: transport.iceParameters,
+    iceCandidates: transport.iceCandidates as never,
+    dtlsParameters: transport.dtlsParameters as never,
+    ...(transport.sctpParameters ? { sctpParameters: transport.sctpParameters } : {}),
+  };
+
+  async function afterCreate(): Promise<void> {
+    if (data.direction === 'recv') await room.consumeExisting(peer);
+  }
+};
+
+export const connectTransport: Handler<'connectTransport'> = async (ctx, data) => {
+  const transport = own(ctx, ctx.peer.transports, data.transportId, 'transport');
+  if (transport.type === 'plain') {
+    if (data.ip === undefined || data.port === undefined) {
+      if (transport.appData.direction === 'send') return empty; // comedia: the first packet tells the address
+      throw new ProtocolError('bad_request', 'a plain receive transport needs ip and port');
+    }
+    await mediasoupCall(() => transport.connect({ ip: data.ip, port: data.port }));
+    return empty;
+  }
+  if (!data.dtlsParameters) throw new ProtocolError('bad_request', 'dtlsParameters is required for a WebRTC transport');
+  await mediasoupCall(() => transport.connect({ dtlsParameters: data.dtlsParameters as types.DtlsParameters }));
+  return empty;
+};
+
+export const restartIce: Handler<'restartIce'> = async (ctx, data) => {
+  const transport = own(ctx, ctx.peer.transports, data.transportId, 'transport');
+  if (transport.type !== 'webrtc') throw new ProtocolError('bad_request', 'only WebRTC transports have ICE');
+  const iceParameters = await transport.restartIce();
+  return { iceParameters };
+};

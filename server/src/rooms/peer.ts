@@ -1,0 +1,77 @@
+/**
+ * One participant: identity, the capabilities it can receive, and every mediasoup object it owns.
+ * Ownership is structural: a peer's handlers only ever look objects up in its own maps, so another peer's
+ * id is simply not found here (the room tells `forbidden` apart from `not_found`).
+ */
+import type { types } from 'mediasoup';
+import { ProtocolError, type MediaSource, type NotificationName, type NotificationData, type ProducerInfo, type PeerInfo } from '../../../protocol/src';
+import type { MediaTransport } from '../media/room-media';
+
+export type Notify = <N extends NotificationName>(method: N, data: NotificationData<N>) => void;
+
+export interface OwnedProducer {
+  producer: types.Producer;
+  source: MediaSource;
+}
+
+export class Peer {
+  readonly transports = new Map<string, MediaTransport>();
+  readonly producers = new Map<string, OwnedProducer>();
+  readonly consumers = new Map<string, types.Consumer>();
+  readonly dataProducers = new Map<string, types.DataProducer>();
+  readonly dataConsumers = new Map<string, types.DataConsumer>();
+  #closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly displayName: string,
+    readonly rtpCapabilities: types.RtpCapabilities,
+    readonly notify: Notify,
+  ) {}
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The peer's transport of that direction, if it made one. */
+  transportFor(direction: 'send' | 'recv'): MediaTransport | undefined {
+    for (const transport of this.transports.values()) if (transport.appData.direction === direction) return transport;
+    return undefined;
+  }
+
+  /** Does this peer own an object with that id, of any kind? */
+  owns(id: string): boolean {
+    return (
+      this.transports.has(id) || this.producers.has(id) || this.consumers.has(id) || this.dataProducers.has(id) || this.dataConsumers.has(id)
+    );
+  }
+
+  info(): PeerInfo {
+    return { id: this.id, displayName: this.displayName, producers: this.producerInfos() };
+  }
+
+  producerInfos(): ProducerInfo[] {
+    return [...this.producers.values()].map(({ producer, source }) => ({
+      id: producer.id,
+      kind: producer.kind,
+      source,
+      paused: producer.paused,
+    }));
+  }
+
+  /** Closing the transports closes every producer, consumer and data channel on them. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const transport of this.transports.values()) transport.close();
+    this.transports.clear();
+    this.producers.clear();
+    this.consumers.clear();
+    this.dataProducers.clear();
+    this.dataConsumers.clear();
+  }
+}
+
+export function notFound(what: string, id: string): ProtocolError {
+  return new ProtocolError('not_found', `no ${what} ${id}`);
+}

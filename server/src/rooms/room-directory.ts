@@ -1,0 +1,56 @@
+/**
+ * Where rooms are found by name. Behind an interface so that a Redis-backed directory (several nodes)
+ * can replace the in-memory one without touching sessions or handlers.
+ */
+import type { Room } from './room';
+
+export interface RoomDirectory {
+  /** The open room of that name, creating it if needed. Concurrent calls for one name get one room. */
+  acquire(name: string): Promise<Room>;
+  get(name: string): Room | undefined;
+  list(): Room[];
+  /** Close every room (server shutdown). */
+  closeAll(reason: 'shutdown' | 'worker_died'): void;
+}
+
+export class InMemoryRoomDirectory implements RoomDirectory {
+  readonly #rooms = new Map<string, Room>();
+  readonly #creating = new Map<string, Promise<Room>>();
+
+  constructor(private readonly createRoom: (name: string) => Promise<Room>) {}
+
+  async acquire(name: string): Promise<Room> {
+    const open = this.#rooms.get(name);
+    if (open && !open.closed) return open;
+    // Joins racing to a new room share the one creation in flight instead of each making a router.
+    const pending = this.#creating.get(name);
+    if (pending) return pending;
+    const creation = this.createRoom(name).then(
+      (room) => {
+        this.#rooms.set(name, room);
+        room.onClose(() => {
+          if (this.#rooms.get(name) === room) this.#rooms.delete(name);
+        });
+        return room;
+      },
+    );
+    this.#creating.set(name, creation);
+    try {
+      return await creation;
+    } finally {
+      this.#creating.delete(name);
+    }
+  }
+
+  get(name: string): Room | undefined {
+    return this.#rooms.get(name);
+  }
+
+  list(): Room[] {
+    return [...this.#rooms.values()];
+  }
+
+  closeAll(reason: 'shutdown' | 'worker_died'): void {
+    for (const room of this.list()) room.close(reason);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * One signalling connection's state: not joined → joined (a Peer in a Room) → left. Requests are run one
+ * at a time in arrival order, so a client's produce-then-close or join-then-createTransport can never
+ * race each other; a failing request answers with its error and leaves the session usable.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { types } from 'mediasoup';
+import {
+  PROTOCOL_VERSION,
+  ProtocolError,
+  type IceServer,
+  type MethodName,
+  type RequestData,
+  type ResponseData,
+} from '../../../protocol/src';
+import type { RoomLimits } from '../config';
+import { Peer, type Notify } from './peer';
+import type { Room } from './room';
+import type { RoomDirectory } from './room-directory';
+import { isRoomMethod, roomHandlers } from './handlers';
+import type { Handler } from './handlers/context';
+
+export interface SessionDeps {
+  directory: RoomDirectory;
+  limits: RoomLimits;
+  iceServers: () => IceServer[];
+  routerRtpCapabilities: () => Promise<types.RtpCapabilities>;
+  log: Logger;
+}
+
+export class PeerSession {
+  #queue: Promise<unknown> = Promise.resolve();
+  #joined: { peer: Peer; room: Room } | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    private readonly notify: Notify,
+  ) {}
+
+  get peerId(): string | undefined {
+    return this.#joined?.peer.id;
+  }
+
+  /** Runs after every earlier request of this session has finished. */
+  handle<M extends MethodName>(method: M, data: RequestData<M>): Promise<ResponseData<M>> {
+    const run = this.#queue.then(() => this.#dispatch(method, data));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #dispatch<M extends MethodName>(method: M, data: RequestData<M>): Promise<ResponseData<M>> {
+    if (this.#closed) throw new ProtocolError('not_joined', 'the connection is closing');
+    if (method === 'getRouterRtpCapabilities') {
+      return { routerRtpCapabilities: await this.deps.routerRtpCapabilities() } as ResponseData<M>;
+    }
+    if (method === 'join') return (await this.#join(data as RequestData<'join'>)) as ResponseData<M>;
+    const joined = this.#current();
+    if (method === 'leave') {
+      this.#leave();
+      return {} as ResponseData<M>;
+    }
+    if (!isRoomMethod(method)) throw new ProtocolError('unknown_method', `unknown method ${method}`);
+    const handler = roomHandlers[method] as unknown as Handler<M>;
+    return handler(joined, data);
+  }
+
+  /** The joined peer and room; a room closed under us (worker died) counts as not joined. */
+  #current(): { peer: Peer; room: Room } {
+    if (this.#joined && (this.#joined.room.closed || this.#joined.peer.closed)) this.#joined = undefined;
+    if (!this.#joined) throw new ProtocolError('not_joined', 'join a room first');
+    return this.#joined;
+  }
+
+  async #join(data: RequestData<'join'>): Promise<ResponseData<'join'>> {
+    if (data.protocolVersion !== PROTOCOL_VERSION) {
+      throw new ProtocolError('version_mismatch', `server speaks protocol version ${PROTOCOL_VERSION}, not ${data.protocolVersion}`);
+    }
+    if (this.#joined && !this.#joined.room.closed && !this.#joined.peer.closed) {
+      throw new ProtocolError('already_joined', `already in room ${this.#joined.room.name}`);
+    }
+    let room: Room;
+    try {
+      room = await this.deps.directory.acquire(data.room);
+    } catch (error) {
+      this.deps.log.error({ err: error, room: data.room }, 'cannot open room');
+      throw new ProtocolError('unavailable', 'no media worker can take this room right now');
+    }
+    const peer = new Peer(randomUUID(), data.displayName, data.rtpCapabilities as types.RtpCapabilities, this.notify);
+    const others = [...room.peers.values()].map((p) => p.info());
+    room.add(peer);
+    this.#joined = { peer, room };
+    this.deps.log.info({ room: room.name, peer: peer.id, worker: room.media.workerIndex }, 'peer joined');
+    return {
+      peerId: peer.id,
+      room: room.name,
+      routerRtpCapabilities: room.router.rtpCapabilities as never,
+      peers: others,
+      iceServers: this.deps.iceServers(),
+      limits: {
+        maxPeersPerRoom: this.deps.limits.maxPeersPerRoom,
+        maxProducersPerPeer: this.deps.limits.maxProducersPerPeer,
+        maxMessageBytes: this.deps.limits.maxMessageBytes,
+      },
+    };
+  }
+
+  #leave(): void {
+    const joined = this.#joined;
+    this.#joined = undefined;
+    if (!joined) return;
+    joined.room.remove(joined.peer);
+    this.deps.log.info({ room: joined.room.name, peer: joined.peer.id }, 'peer left');
+  }
+
+  /** The socket closed: release everything, after any request still running. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    void this.#queue.then(() => this.#leave());
+  }
+}
