@@ -127,6 +127,39 @@ describe('media routing', () => {
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad_request' } });
   });
 
+  it('forwards VP9 SVC (L3T3) as an svc consumer with preferred layers', async () => {
+    const room = freshRoom();
+    const a = await peer(room, 'A');
+    const b = await peer(room, 'B');
+    await b.createRecvTransport();
+    const transport = await a.createSendTransport();
+    const vp9 = a.device.rtpCapabilities.codecs!.find((c) => c.mimeType.toLowerCase() === 'video/vp9');
+    expect(vp9).toBeDefined();
+    const { FakeMediaStreamTrack } = await import('fake-mediastreamtrack');
+    const svc = await transport.produce({
+      track: new FakeMediaStreamTrack({ kind: 'video' }),
+      codec: vp9,
+      encodings: [{ scalabilityMode: 'L3T3' }],
+      appData: { source: 'webcam' },
+    });
+    const note = await b.waitFor('newConsumer', (d) => d.producerId === svc.id);
+    expect(note.type).toBe('svc');
+    expect(note.rtpParameters.codecs[0]!.mimeType.toLowerCase()).toBe('video/vp9');
+    expect(note.rtpParameters.encodings![0]!.scalabilityMode).toMatch(/^L3T3/);
+    await b.request('setPreferredLayers', { consumerId: note.consumerId, spatialLayer: 2, temporalLayer: 2 });
+  });
+
+  it('restarts ICE with fresh credentials', async () => {
+    const a = await peer(freshRoom(), 'A');
+    const transport = await a.createRecvTransport();
+    const info = await a.request('getStats', { id: transport.id });
+    expect(info.stats.length).toBeGreaterThan(0);
+    const first = await a.request('restartIce', { transportId: transport.id });
+    const second = await a.request('restartIce', { transportId: transport.id });
+    expect(first.iceParameters.usernameFragment).not.toBe(second.iceParameters.usernameFragment);
+    await transport.restartIce({ iceParameters: second.iceParameters });
+  });
+
   it('relays chat over DataChannels', async () => {
     const room = freshRoom();
     const a = await peer(room, 'A');
