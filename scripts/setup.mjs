@@ -2,7 +2,7 @@
 // The set-up step that `npm start` and `npm test` run first. Idempotent and quick when nothing is
 // missing; on a fresh Debian machine it installs what the project needs:
 //   Debian packages (tests only, or when the worker must be built) → a mediasoup worker → npm packages
-//   → the worker placed where mediasoup looks for it.
+//   → the worker placed where mediasoup looks for it → the browser client built.
 // Only Node built-ins here: this runs before node_modules exists.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,14 +12,15 @@ import { fileURLToPath } from 'node:url';
 import { log, step, elapsed, SetupError } from './setup/log.mjs';
 import { ensurePackages } from './setup/apt.mjs';
 import { resolveWorker, placeWorker } from './setup/worker.mjs';
+import { ensureClientBuild } from './setup/client.mjs';
 import { BUILD_APT_PACKAGES } from './mediasoup-worker/build.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const forTests = process.argv.includes('--for-tests');
 
 /** Debian packages the test suite needs beyond the worker: openssl for test certificates, g++ and
- *  libsrtp2-dev for the SRTP compatibility-header test. */
-const TEST_APT_PACKAGES = ['openssl', ...BUILD_APT_PACKAGES];
+ *  libsrtp2-dev for the SRTP compatibility-header test, Chromium for the browser tests. */
+const TEST_APT_PACKAGES = ['openssl', 'chromium', ...BUILD_APT_PACKAGES];
 
 function checkNode() {
   const [major, minor] = process.versions.node.split('.').map(Number);
@@ -61,6 +62,7 @@ async function main() {
   const worker = await resolveWorker(version);
   await ensureNodeModules(worker.bin);
   placeWorker(root, worker.bin);
+  await ensureClientBuild(root);
   log(`ready in ${elapsed()}: mediasoup ${version}, worker from ${worker.origin} (${worker.bin})`);
 }
 

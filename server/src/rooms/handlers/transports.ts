@@ -36,8 +36,10 @@ export const createTransport: Handler<'createTransport'> = async ({ peer, room }
     ...(transport.sctpParameters ? { sctpParameters: transport.sctpParameters } : {}),
   };
 
+  // Consumers of what is already published follow the answer: the client must know its receive
+  // transport before `newConsumer` notifications for it arrive.
   async function afterCreate(): Promise<void> {
-    if (data.direction === 'recv') await room.consumeExisting(peer);
+    if (data.direction === 'recv') queueMicrotask(() => void room.consumeExisting(peer));
   }
 };
 
