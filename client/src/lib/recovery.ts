@@ -1,0 +1,33 @@
+/** Reconnection pacing: exponential backoff with jitter, and a sleep that leave() can cut short. */
+
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+  /** ± this fraction of randomness, so that hundreds of bots cut off together do not return in lockstep. */
+  jitter: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 5_000, jitter: 0.2 };
+
+/** Delay before attempt `n` (1-based): 250, 500, 1000, 2000, 4000, 5000, 5000… ms, jittered. */
+export function backoffDelay(attempt: number, options: BackoffOptions = DEFAULT_BACKOFF): number {
+  const base = Math.min(options.maxMs, options.initialMs * 2 ** Math.max(0, attempt - 1));
+  const spread = base * options.jitter;
+  return Math.round(base - spread + Math.random() * 2 * spread);
+}
+
+/** Resolves after `ms`, or rejects as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error('aborted'));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new Error('aborted'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,316 @@
+/**
+ * ConferenceSession: the whole client side of a call, for the browser page and for headless bots alike.
+ * It owns the connection lifecycle (join, loss, reconnection with backoff, leave) and routes server
+ * notifications to the parts that handle them:
+ *
+ *   RoomLink     one membership: socket, Device, join, transports        (room-link.ts, transports.ts)
+ *   PeerList     who else is in the room                                    (peers.ts)
+ *   RemoteMedia  auto-consumed remote tracks                                (consumers.ts)
+ *   Publisher    our tracks, remembered across reconnections                (publishing.ts)
+ *   Chat         DataChannel chat                                           (chat.ts)
+ *
+ * Recovery has one path: throw the RoomLink away and rejoin from scratch, then re-publish.
+ */
+import type { types } from 'mediasoup-client';
+import type { MediaSource, MethodName, Notification, RequestData, ResponseData } from '../../../protocol/src';
+import { ProtocolError } from './protocol';
+import { backoffDelay, isRetryable, sleep } from './recovery';
+import { resolveOptions, type ResolvedOptions, type SessionOptions } from './options';
+import { Chat } from './chat';
+import { RemoteMedia } from './consumers';
+import { DeviceSlot } from './device';
+import { Emitter } from './emitter';
+import type { ChatMessage, ConnectionState, LocalStatsSource, RemotePeer, RemoteTrack, SessionEvents } from './events';
+import { PeerList } from './peers';
+import { Publisher, type PublishOptions } from './publishing';
+import { RoomLink, type LinkSettings } from './room-link';
+import { ConnectionClosedError } from './signalling';
+
+/** leave() tells the server, but does not wait long for a server that is gone. */
+const LEAVE_TIMEOUT_MS = 1_500;
+
+export class ConferenceSession extends Emitter<SessionEvents> {
+  readonly #options: ResolvedOptions;
+  readonly #devices: DeviceSlot;
+  readonly #peers = new PeerList(this);
+  readonly #remote = new RemoteMedia(this);
+  readonly #publisher = new Publisher(this);
+  readonly #chat = new Chat(this, (peerId) => this.#peers.get(peerId)?.displayName ?? 'unknown');
+  #state: ConnectionState = 'closed';
+  #link: RoomLink | undefined;
+  /** One per join() … leave(); aborting it stops a running connect or reconnection loop. */
+  #run: AbortController | undefined;
+  #peerId: string | undefined;
+
+  constructor(options: SessionOptions) {
+    super();
+    this.#options = resolveOptions(options);
+    this.#devices = new DeviceSlot(options.handlerFactory);
+  }
+
+  get connectionState(): ConnectionState {
+    return this.#state;
+  }
+  /** Our peer id in the current membership (changes on every rejoin). */
+  get peerId(): string | undefined {
+    return this.#peerId;
+  }
+  get displayName(): string {
+    return this.#options.displayName;
+  }
+  get room(): string {
+    return this.#options.room;
+  }
+  get peers(): RemotePeer[] {
+    return this.#peers.list();
+  }
+  get remoteTracks(): RemoteTrack[] {
+    return this.#remote.tracks();
+  }
+  get publications(): ReturnType<Publisher['list']> {
+    return this.#publisher.list();
+  }
+  get chatReady(): boolean {
+    return this.#chat.ready;
+  }
+  /** The mediasoup Device, once loaded (for canProduce() and capability checks). */
+  get device(): types.Device | undefined {
+    return this.#devices.device;
+  }
+
+  /** Connects and joins the room. Rejects (state back to 'closed') if the first attempt fails. */
+  async join(): Promise<void> {
+    if (this.#state !== 'closed') throw new Error(`join() called while ${this.#state}`);
+    const run = new AbortController();
+    this.#run = run;
+    this.#setState('connecting');
+    try {
+      await this.#connect(run);
+    } catch (error) {
+      if (this.#run === run) this.#close();
+      throw error;
+    }
+    this.#setState('connected');
+  }
+
+  /** Leaves the room and releases everything; no reconnection after this. */
+  async leave(): Promise<void> {
+    const run = this.#run;
+    if (!run) return;
+    run.abort();
+    const link = this.#link;
+    if (link && !link.closed && link.signalling.isOpen) {
+      await Promise.race([link.signalling.request('leave', {}).catch(() => undefined), sleep(LEAVE_TIMEOUT_MS)]);
+    }
+    this.#close();
+  }
+
+  /** Publishes a track as `source` (one track per source; publishing again replaces it). */
+  async publish(track: MediaStreamTrack, options: PublishOptions): Promise<types.Producer> {
+    return this.#publisher.publish(this.#connectedLink(), track, options);
+  }
+
+  unpublish(source: MediaSource): Promise<void> {
+    return this.#publisher.unpublish(this.#link, source, 'local');
+  }
+
+  /** Mutes/unmutes a published source; also works while reconnecting (applied on re-publish). */
+  setMuted(source: MediaSource, muted: boolean): Promise<void> {
+    return this.#publisher.setMuted(this.#link, source, muted);
+  }
+
+  /** Replaces a publication's track (e.g. another camera) without republishing. */
+  replaceTrack(source: MediaSource, track: MediaStreamTrack): Promise<void> {
+    return this.#publisher.replaceTrack(source, track);
+  }
+
+  /** Sends a chat message; it is also emitted locally as a `chat` event with self: true. */
+  sendChat(text: string): ChatMessage {
+    const peerId = this.#peerId;
+    if (!peerId || this.#state !== 'connected') throw new Error('not connected');
+    const message = this.#chat.send(text, { peerId, displayName: this.#options.displayName });
+    this.emit('chat', message);
+    return message;
+  }
+
+  /** Which simulcast/SVC layers the SFU should forward to us for this consumer. */
+  async setPreferredLayers(consumerId: string, spatialLayer: number, temporalLayer?: number): Promise<void> {
+    await this.request('setPreferredLayers', { consumerId, spatialLayer, ...(temporalLayer !== undefined ? { temporalLayer } : {}) });
+  }
+
+  /** Stops/restarts receiving a remote track (e.g. a tile scrolled out of view) to save bandwidth. */
+  async setReceiving(consumerId: string, receiving: boolean): Promise<void> {
+    const consumer = this.#remote.consumer(consumerId);
+    if (!consumer) throw new Error(`no consumer ${consumerId}`);
+    await this.request(receiving ? 'resumeConsumer' : 'pauseConsumer', { consumerId });
+    if (receiving) consumer.resume();
+    else consumer.pause();
+  }
+
+  /** Server-side (mediasoup) stats of one of our transports, producers or consumers. */
+  async getStats(id: string): Promise<unknown[]> {
+    return (await this.request('getStats', { id })).stats;
+  }
+
+  /** Browser-side stats handles for every producer and consumer, for a stats panel. */
+  statsSources(): LocalStatsSource[] {
+    const out = this.#publisher.list().flatMap(({ source }) => {
+      const producer = this.#publisher.producer(source);
+      return producer && !producer.closed ? [{ label: `me · ${source}`, direction: 'out' as const, getStats: () => producer.getStats() }] : [];
+    });
+    const incoming = this.#remote.tracks().flatMap((t) => {
+      const consumer = this.#remote.consumer(t.consumerId);
+      const name = this.#peers.get(t.peerId)?.displayName ?? t.peerId;
+      return consumer && !consumer.closed ? [{ label: `${name} · ${t.source}`, direction: 'in' as const, getStats: () => consumer.getStats() }] : [];
+    });
+    return [...out, ...incoming];
+  }
+
+  /** The source of a remote track, by consumer id. */
+  sourceOfConsumer(consumerId: string): MediaSource | undefined {
+    return this.#remote.info(consumerId)?.source;
+  }
+
+  /** Escape hatch for protocol methods without a dedicated call (requestKeyFrame, setConsumerPriority…). */
+  async request<M extends MethodName>(method: M, data: RequestData<M>): Promise<ResponseData<M>> {
+    return this.#connectedLink().signalling.request(method, data);
+  }
+
+  // ── lifecycle ────────────────────────────────────────────────────────────────────────────────────
+
+  /** One join attempt: a new RoomLink, then chat and re-publishing. Throws if anything fails. */
+  async #connect(run: AbortController): Promise<void> {
+    const link = new RoomLink(this.#options satisfies LinkSettings);
+    this.#link = link;
+    await link.connect(this.#devices);
+    try {
+      if (run.signal.aborted) throw new ConnectionClosedError('left while joining');
+      const { peerId, room, peers } = link.joined;
+      this.#peerId = peerId;
+      this.emit('joined', { peerId, room });
+      this.#peers.replaceAll(peers);
+      link.start({
+        onNotification: (notification) => this.#onNotification(link, notification),
+        onLost: (reason) => this.#onLost(link, reason),
+        onError: (context, error) => this.emit('error', { context, error }),
+      });
+      try {
+        await this.#chat.attach(link);
+      } catch (error) {
+        if (link.closed) throw error;
+        this.emit('error', { context: 'open chat', error: error as Error }); // chat is optional; the call goes on
+      }
+      await this.#publisher.republishAll(link);
+      if (link.closed || this.#link !== link) throw new ConnectionClosedError('connection lost while joining');
+    } catch (error) {
+      if (link.closed && !(error instanceof ProtocolError) && !(error instanceof ConnectionClosedError)) {
+        throw new ConnectionClosedError(`connection lost while joining: ${(error as Error).message}`);
+      }
+      throw error;
+    }
+  }
+
+  #onNotification(link: RoomLink, n: Notification): void {
+    // Stale link, or leave() is running (the server then reports our own producers closing: not news).
+    if (link !== this.#link || !this.#run || this.#run.signal.aborted) return;
+    this.emit('notification', n);
+    switch (n.method) {
+      case 'peerJoined':
+        return this.#peers.add(n.data.peer);
+      case 'peerLeft':
+        this.#remote.removePeer(n.data.peerId);
+        return this.#peers.remove(n.data.peerId);
+      case 'newConsumer':
+        return void this.#remote.add(link, n.data);
+      case 'consumerClosed':
+        return this.#remote.remove(n.data.consumerId);
+      case 'consumerPaused':
+      case 'consumerResumed':
+        return this.#remote.setRemotePaused(n.data.consumerId, n.method === 'consumerPaused');
+      case 'newDataConsumer':
+        return void this.#chat.addConsumer(link, n.data);
+      case 'dataConsumerClosed':
+        return this.#chat.removeConsumer(n.data.dataConsumerId);
+      case 'producerClosed':
+        return this.#publisher.serverClosed(link, n.data.producerId);
+      case 'activeSpeaker':
+        return this.emit('activeSpeaker', n.data);
+      case 'audioLevels':
+        return this.emit('audioLevels', n.data.levels);
+      case 'roomClosed':
+        // Our membership is over (worker died, server shutting down): rejoin like after a lost socket.
+        return link.lose(`room closed (${n.data.reason})`);
+      default:
+        return; // scores, layer changes: only the raw `notification` event
+    }
+  }
+
+  #onLost(link: RoomLink, reason: string): void {
+    if (link !== this.#link) return;
+    this.#teardown();
+    const run = this.#run;
+    if (!run || run.signal.aborted) return; // leave() is finishing up
+    // A connect attempt in progress notices the loss itself; its owner (join or the loop) decides.
+    if (this.#state !== 'connected') return;
+    if (!this.#options.reconnect) {
+      this.emit('error', { context: 'connection', error: new ConnectionClosedError(reason) });
+      this.#close();
+      return;
+    }
+    void this.#reconnect(run);
+  }
+
+  async #reconnect(run: AbortController): Promise<void> {
+    this.#setState('reconnecting');
+    let lastError: Error = new Error('no reconnection attempt');
+    for (let attempt = 1; attempt <= this.#options.maxReconnectAttempts; attempt++) {
+      try {
+        await sleep(backoffDelay(attempt), run.signal);
+        await this.#connect(run);
+        if (run.signal.aborted) return;
+        this.#setState('connected');
+        return;
+      } catch (error) {
+        if (run.signal.aborted) return;
+        this.#teardown();
+        lastError = error as Error;
+        if (!isRetryable(lastError)) break;
+      }
+    }
+    this.emit('error', { context: 'reconnect', error: lastError });
+    this.#close();
+  }
+
+  /** Drops the current link and everything that lived on it; publications are kept for re-publishing. */
+  #teardown(): void {
+    const link = this.#link;
+    this.#link = undefined;
+    link?.close();
+    this.#remote.removeAll();
+    this.#chat.reset();
+    this.#publisher.detach();
+  }
+
+  /** Final: not in a call any more. */
+  #close(): void {
+    this.#run?.abort();
+    this.#run = undefined;
+    this.#teardown();
+    this.#publisher.clear();
+    this.#peers.replaceAll([]);
+    this.#peerId = undefined;
+    this.#setState('closed');
+  }
+
+  #connectedLink(): RoomLink {
+    const link = this.#link;
+    if (!link || link.closed || this.#state !== 'connected') throw new ConnectionClosedError(`not connected (${this.#state})`);
+    return link;
+  }
+
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('connectionState', state);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The call screen: header (room, invite link, connection state), the tile grid, the side panel
+ * (participants, chat), the stats panel and the controls. It renders what the ConferenceSession reports
+ * and turns button presses into session calls; all signalling and media logic lives in the library.
+ */
+import { ConferenceSession, type ConnectionState } from '../lib';
+import { h } from './dom';
+import { inviteLink, type PageParams } from './params';
+import { getCamera, getMicrophone, getScreen } from './local-media';
+import type { JoinChoice } from './join-page';
+import { TileGrid } from './tiles';
+import { SidePanel } from './side-panel';
+import { StatsPanel } from './stats-panel';
+
+/** body[data-state]: the stable hook tests and bots wait on. */
+function setPageState(state: 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left'): void {
+  document.body.dataset.state = state;
+}
+
+export async function startCall(root: HTMLElement, choice: JoinChoice, params: PageParams): Promise<void> {
+  setPageState('joining');
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  const session = new ConferenceSession({ url, room: choice.room, displayName: choice.name, forceRelay: params.relay });
+  (globalThis as { confero?: unknown }).confero = { session };
+
+  const grid = new TileGrid((consumerId, layer) => void session.setPreferredLayers(consumerId, layer).catch(() => undefined));
+  const side = new SidePanel((text) => void session.sendChat(text));
+  const stats = new StatsPanel(() => session.statsSources());
+  const state = h('span', { class: 'state', 'data-value': 'connecting', text: 'connecting…' });
+  const banner = h('div', { class: 'banner', hidden: true, text: 'Reconnecting…' });
+  const copy = h('button', { text: 'Invite' });
+  copy.addEventListener('click', () => void navigator.clipboard?.writeText(inviteLink(choice.room)).then(() => (copy.textContent = 'Copied')));
+
+  const button = (action: string, label: string, onClick: () => void | Promise<void>): HTMLButtonElement => {
+    const b = h('button', { 'data-action': action, text: label });
+    b.addEventListener('click', () => void Promise.resolve(onClick()).catch((e: Error) => console.warn(action, e)));
+    return b;
+  };
+
+  let micOn = false;
+  let camOn = false;
+  let sharing = false;
+  const micButton = button('mic', 'Mic', async () => {
+    micOn = !micOn;
+    await session.setMuted('mic', !micOn);
+    micButton.classList.toggle('off', !micOn);
+  });
+  const camButton = button('camera', 'Camera', async () => {
+    camOn = !camOn;
+    await session.setMuted('webcam', !camOn);
+    camButton.classList.toggle('off', !camOn);
+    grid.setLocalVideoOff(!camOn);
+  });
+  const screenButton = button('screen', 'Share screen', async () => {
+    if (sharing) {
+      await session.unpublish('screen');
+    } else {
+      const track = await getScreen();
+      await session.publish(track, { source: 'screen', simulcast: false });
+    }
+    sharing = !sharing;
+    screenButton.classList.toggle('primary', sharing);
+  });
+  const leaveButton = button('leave', 'Leave', async () => {
+    await session.leave();
+    stats.close();
+    setPageState('left');
+    root.replaceChildren(h('section', { class: 'join' }, [h('h1', { text: 'You left the call.' }), h('a', { href: inviteLink(choice.room), text: 'Rejoin' })]));
+  });
+  leaveButton.classList.add('leave');
+
+  root.replaceChildren(
+    h('section', { class: 'call' }, [
+      h('header', {}, [h('span', { class: 'room', text: choice.room }), copy, state]),
+      h('div', { class: 'body' }, [grid.element, side.element]),
+      h('nav', { class: 'controls' }, [
+        micButton,
+        camButton,
+        screenButton,
+        button('people', 'People & chat', () => side.toggle()),
+        button('stats', 'Stats', () => stats.toggle()),
+        leaveButton,
+      ]),
+    ]),
+    stats.element,
+    banner,
+  );
+
+  const names = new Map<string, string>();
+  session.on('connectionState', (value: ConnectionState) => {
+    state.dataset.value = value;
+    state.textContent = value;
+    banner.hidden = value !== 'reconnecting';
+    if (value === 'reconnecting') {
+      grid.clearRemote();
+      setPageState('reconnecting');
+    }
+    if (value === 'connected') setPageState('joined');
+  });
+  session.on('joined', ({ peerId }) => {
+    document.body.dataset.peerId = peerId;
+  });
+  session.on('peers', (peers) => {
+    for (const p of peers) {
+      names.set(p.id, p.displayName);
+      grid.setName(p.id, p.displayName);
+    }
+    side.setPeople([{ id: document.body.dataset.peerId ?? 'me', name: choice.name, self: true }, ...peers.map((p) => ({ id: p.id, name: p.displayName }))]);
+  });
+  session.on('peerLeft', (p) => grid.removePeer(p.id));
+  session.on('track', (t) => {
+    if (t.kind === 'audio') {
+      grid.addAudio(t.consumerId, t.peerId, t.track);
+      if (t.source === 'mic') grid.setMicOff(t.peerId, t.paused);
+    } else {
+      grid.addVideo({ peerId: t.peerId, source: t.source }, t.consumerId, t.track, t.paused);
+    }
+  });
+  session.on('trackEnded', (t) => {
+    if (t.kind === 'audio') grid.removeAudio(t.consumerId);
+    else grid.removeVideo({ peerId: t.peerId, source: t.source });
+  });
+  session.on('trackMuted', ({ consumerId, peerId, muted }) => {
+    const source = session.sourceOfConsumer(consumerId);
+    if (source === 'mic') grid.setMicOff(peerId, muted);
+    else if (source) grid.setVideoPaused({ peerId, source }, muted);
+  });
+  session.on('activeSpeaker', ({ peerId }) => grid.setSpeaker(peerId));
+  session.on('chat', (m) => side.addMessage(m.displayName, m.text, m.at));
+  session.on('unpublished', ({ source }) => {
+    if (source === 'screen') {
+      sharing = false;
+      screenButton.classList.remove('primary');
+    }
+  });
+  session.on('error', ({ context, error }) => console.warn(`[confero] ${context}:`, error));
+
+  await session.join();
+
+  // Publish after joining so a missing device does not keep anyone out of the call.
+  if (params.audio) {
+    try {
+      await session.publish(await getMicrophone(choice), { source: 'mic' });
+      micOn = true;
+    } catch (e) {
+      console.warn('microphone unavailable', e);
+    }
+  }
+  if (params.video) {
+    try {
+      const camera = await getCamera(choice);
+      await session.publish(camera, { source: 'webcam', simulcast: params.simulcast });
+      grid.setLocal(camera, choice.name);
+      camOn = true;
+    } catch (e) {
+      console.warn('camera unavailable', e);
+    }
+  }
+  micButton.classList.toggle('off', !micOn);
+  camButton.classList.toggle('off', !camOn);
+  setPageState('joined');
+}

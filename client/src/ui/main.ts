@@ -1,0 +1,22 @@
+/** Page entry: both ?room= and ?name= given → join at once; otherwise show the join page first. */
+import { readParams } from './params';
+import { showJoinPage } from './join-page';
+import { startCall } from './call-view';
+
+const root = document.getElementById('app')!;
+const params = readParams();
+
+async function run(): Promise<void> {
+  const choice = params.room && params.name ? { room: params.room, name: params.name } : await showJoinPage(root, params);
+  // Keep the switches (?relay=1 …) so a reload rejoins the same way.
+  const query = new URLSearchParams(location.search);
+  query.set('room', choice.room);
+  query.set('name', choice.name);
+  history.replaceState(null, '', `?${query}`);
+  await startCall(root, choice, params);
+}
+
+run().catch((error: Error) => {
+  document.body.dataset.state = 'error';
+  root.textContent = `Could not join: ${error.message}`;
+});
