@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Emitter, nextEvent } from '../src/lib/emitter';
-import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../src/lib/backoff';
+import { backoffDelay, DEFAULT_BACKOFF, sleep } from '../src/lib/recovery';
 
 interface Events {
   value: number;

@@ -6,7 +6,8 @@
  *   await session.join();
  *   await session.publish(micTrack, { source: 'mic' });
  */
-export { ConferenceSession, type SessionOptions } from './session';
+export { ConferenceSession } from './session';
+export type { SessionOptions } from './options';
 export type {
   ChatMessage,
   ConnectionState,
@@ -28,6 +29,6 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from './signalling';
-export { backoffDelay, DEFAULT_BACKOFF } from './backoff';
+export { backoffDelay, DEFAULT_BACKOFF, isRetryable } from './recovery';
 export { ProtocolError, PROTOCOL_VERSION, type ErrorCode } from './protocol';
 export type { MediaSource } from '../../../protocol/src';

@@ -1,4 +1,23 @@
-/** Reconnection pacing: exponential backoff with jitter, and a sleep that leave() can cut short. */
+/**
+ * Reconnection policy: which failures are worth retrying, exponential backoff with jitter, and a sleep
+ * that leave() can cut short.
+ */
+import { ProtocolError } from './protocol';
+import { ConnectionClosedError, RequestTimeoutError } from './signalling';
+
+/** Server answers that will not change by retrying: stop reconnecting. */
+const FATAL_CODES = new Set(['version_mismatch', 'unauthorized', 'forbidden', 'bad_request', 'unknown_method']);
+
+/**
+ * Lost connections, timeouts and transient server states (unavailable, room_full — our own ghost may
+ * still hold a seat — internal) are retried; refusals and local errors (e.g. the Device cannot load
+ * the router's capabilities) are not.
+ */
+export function isRetryable(error: Error): boolean {
+  if (error instanceof ConnectionClosedError || error instanceof RequestTimeoutError) return true;
+  if (error instanceof ProtocolError) return !FATAL_CODES.has(error.code);
+  return false;
+}
 
 export interface BackoffOptions {
   initialMs: number;
