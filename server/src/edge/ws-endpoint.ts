@@ -20,6 +20,11 @@ import { PeerSession, type SessionDeps } from '../rooms/session';
 
 /** A message this much over the limit is not worth reading: ws closes the socket (code 1009). */
 const HARD_LIMIT_FACTOR = 4;
+/**
+ * Heartbeat: a socket that answers no ping for two intervals is dead (a laptop lid closed, a NAT dropped
+ * it) and is terminated, so the peer leaves the room instead of lingering as a ghost.
+ */
+const PING_INTERVAL_MS = 15_000;
 
 export async function registerWsEndpoint(app: FastifyInstance, deps: SessionDeps): Promise<void> {
   const maxBytes = deps.limits.maxMessageBytes;
@@ -35,7 +40,17 @@ export async function registerWsEndpoint(app: FastifyInstance, deps: SessionDeps
     socket.on('message', (raw, isBinary) => {
       void handleMessage(raw as Buffer, isBinary, maxBytes, session, send, log);
     });
-    socket.on('close', () => session.close());
+    let alive = true;
+    socket.on('pong', () => (alive = true));
+    const heartbeat = setInterval(() => {
+      if (!alive) return socket.terminate();
+      alive = false;
+      socket.ping();
+    }, PING_INTERVAL_MS);
+    socket.on('close', () => {
+      clearInterval(heartbeat);
+      session.close();
+    });
     socket.on('error', (error) => log.warn({ err: error }, 'websocket error'));
   });
 }

@@ -3,12 +3,14 @@ import { ProtocolError } from '../../../../protocol/src';
 import { empty, mediasoupCall, own, type Handler } from './context';
 
 export const pauseConsumer: Handler<'pauseConsumer'> = async (ctx, data) => {
-  await own(ctx, ctx.peer.consumers, data.consumerId, 'consumer').pause();
+  const consumer = own(ctx, ctx.peer.consumers, data.consumerId, 'consumer');
+  await mediasoupCall(() => consumer.pause());
   return empty;
 };
 
 export const resumeConsumer: Handler<'resumeConsumer'> = async (ctx, data) => {
-  await own(ctx, ctx.peer.consumers, data.consumerId, 'consumer').resume();
+  const consumer = own(ctx, ctx.peer.consumers, data.consumerId, 'consumer');
+  await mediasoupCall(() => consumer.resume());
   return empty;
 };
 
@@ -23,11 +25,13 @@ export const setPreferredLayers: Handler<'setPreferredLayers'> = async (ctx, dat
 };
 
 export const setConsumerPriority: Handler<'setConsumerPriority'> = async (ctx, data) => {
-  await own(ctx, ctx.peer.consumers, data.consumerId, 'consumer').setPriority(data.priority);
+  const consumer = own(ctx, ctx.peer.consumers, data.consumerId, 'consumer');
+  await mediasoupCall(() => consumer.setPriority(data.priority));
   return empty;
 };
 
 export const requestKeyFrame: Handler<'requestKeyFrame'> = async (ctx, data) => {
-  await own(ctx, ctx.peer.consumers, data.consumerId, 'consumer').requestKeyFrame();
+  const consumer = own(ctx, ctx.peer.consumers, data.consumerId, 'consumer');
+  await mediasoupCall(() => consumer.requestKeyFrame());
   return empty;
 };

@@ -22,14 +22,18 @@ export function own<T>(ctx: HandlerContext, map: Map<string, T>, id: string, wha
   throw new ProtocolError('not_found', `no ${what} ${id}`);
 }
 
-/** mediasoup rejects bad parameters with TypeError/UnsupportedError: that is the client's fault. */
+/**
+ * mediasoup rejects bad parameters with TypeError/UnsupportedError (the client's fault), and operations
+ * on an object that closed meanwhile (its producer went away) with InvalidStateError/NotFoundError.
+ */
 export async function mediasoupCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (error instanceof ProtocolError) throw error;
-    const name = (error as Error).name;
-    if (name === 'TypeError' || name === 'UnsupportedError') throw new ProtocolError('bad_request', (error as Error).message);
+    const { name, message } = error as Error;
+    if (name === 'TypeError' || name === 'UnsupportedError') throw new ProtocolError('bad_request', message);
+    if (name === 'InvalidStateError' || name === 'NotFoundError') throw new ProtocolError('not_found', `already closed: ${message}`);
     throw error;
   }
 }

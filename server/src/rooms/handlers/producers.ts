@@ -28,7 +28,8 @@ export const produce: Handler<'produce'> = async (ctx, data) => {
   }
   peer.producers.set(producer.id, { producer, source: data.source });
   producer.on('transportclose', () => {
-    if (peer.producers.delete(producer.id)) peer.notify('producerClosed', { producerId: producer.id });
+    // Closing because the peer leaves or its room closes is no news to the peer itself.
+    if (peer.producers.delete(producer.id) && !peer.closed) peer.notify('producerClosed', { producerId: producer.id });
   });
   producer.on('score', (score) => peer.notify('producerScore', { producerId: producer.id, score }));
   if (producer.kind === 'audio') {
@@ -52,11 +53,13 @@ export const closeProducer: Handler<'closeProducer'> = async (ctx, data) => {
 };
 
 export const pauseProducer: Handler<'pauseProducer'> = async (ctx, data) => {
-  await ownProducer(ctx, data.producerId).pause();
+  const producer = ownProducer(ctx, data.producerId);
+  await mediasoupCall(() => producer.pause());
   return empty;
 };
 
 export const resumeProducer: Handler<'resumeProducer'> = async (ctx, data) => {
-  await ownProducer(ctx, data.producerId).resume();
+  const producer = ownProducer(ctx, data.producerId);
+  await mediasoupCall(() => producer.resume());
   return empty;
 };

@@ -1,0 +1,69 @@
+/**
+ * The client library against a real server and worker, from Node (mediasoup-client's fake handler):
+ * join, auto-consume, mute state, and recovery after the server restarts on the same port.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { nextEvent, type ConferenceSession, type RemoteTrack } from '../src/lib';
+import { createFakeSession, fakeTrack } from './fake-session';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function session(server: TestServer, name: string): ConferenceSession {
+  const s = createFakeSession(server.wsUrl, 'lib-room', name);
+  cleanup.push(() => s.leave());
+  return s;
+}
+
+describe('ConferenceSession against a real server', () => {
+  it('joins, auto-consumes remote tracks and follows their mute state', async () => {
+    const server = await startTestServer({}, 0);
+    cleanup.push(() => server.close());
+    const alice = session(server, 'Alice');
+    const bob = session(server, 'Bob');
+    await alice.join();
+    await alice.publish(fakeTrack('audio'), { source: 'mic' });
+    await alice.publish(fakeTrack('video'), { source: 'webcam' });
+    const tracks: RemoteTrack[] = [];
+    bob.on('track', (t) => tracks.push(t));
+    await bob.join();
+    await until(() => tracks.length === 2);
+    expect(tracks.map((t) => t.source).sort()).toEqual(['mic', 'webcam']);
+    expect(tracks.every((t) => t.peerId === alice.peerId)).toBe(true);
+    expect(bob.peers.map((p) => p.displayName)).toEqual(['Alice']);
+
+    const muted = nextEvent(bob, 'trackMuted');
+    await alice.setMuted('webcam', true);
+    expect(await muted).toMatchObject({ peerId: alice.peerId, muted: true });
+  });
+
+  it('reconnects and re-publishes after the server restarts', async () => {
+    let server = await startTestServer({}, 0);
+    const port = Number(new URL(server.baseUrl).port);
+    cleanup.push(() => server.close());
+    const alice = session(server, 'Alice');
+    const bob = session(server, 'Bob');
+    await alice.join();
+    await alice.publish(fakeTrack('audio'), { source: 'mic' });
+    await bob.join();
+    await until(() => bob.remoteTracks.length === 1);
+
+    const states: string[] = [];
+    bob.on('connectionState', (s) => states.push(s));
+    await server.close();
+    server = await startTestServer({}, 0, port);
+    await until(() => states.includes('reconnecting') && bob.connectionState === 'connected' && alice.connectionState === 'connected');
+    await until(() => bob.remoteTracks.length === 1 && bob.remoteTracks[0]!.peerId === alice.peerId);
+  });
+});
