@@ -106,6 +106,8 @@ describe('room lifecycle', () => {
   });
 
   it('spreads new rooms over the workers', async () => {
+    // Start from idle workers: rooms of earlier tests close after their grace period.
+    await until(() => server.directory.list().length === 0 && server.pool.slots.every((s) => s.routers === 0));
     const rooms = [freshRoom(), freshRoom()];
     for (const name of rooms) await peer(name, 'x');
     const workers = rooms.map((name) => server.directory.get(name)!.media.workerIndex);
