@@ -2,27 +2,13 @@
  * Bad input gets a clear error for that request alone: the socket stays up and the other peers of the
  * room never notice.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './helpers/test-server';
+import { describe, expect, it } from 'vitest';
+import { startTestServer } from './helpers/test-server';
 import { TestPeer } from './helpers/test-peer';
+import { useRoomFixture } from './helpers/room-fixture';
 
-let server: TestServer;
-const peers: TestPeer[] = [];
-
-async function peer(room?: string, name = 'peer'): Promise<TestPeer> {
-  const p = await TestPeer.connect(server.wsUrl);
-  peers.push(p);
-  if (room) await p.join(room, name);
-  return p;
-}
-
-beforeAll(async () => {
-  server = await startTestServer({ MAX_MESSAGE_BYTES: '4096' }, 30);
-});
-afterEach(() => {
-  for (const p of peers.splice(0)) p.close();
-});
-afterAll(() => server.close());
+const fixture = useRoomFixture({ MAX_MESSAGE_BYTES: '4096' }, 30, 'bad');
+const { peer, freshRoom } = fixture;
 
 /** The next frame the server sends, whatever it answers to. */
 function nextFrame(p: TestPeer): Promise<unknown> {
@@ -119,9 +105,9 @@ describe('bad input', () => {
     const locked = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' }, 40);
     try {
       const p = await TestPeer.connect(locked.wsUrl);
-      peers.push(p);
       await p.join('locked', 'P');
       expect(await p.raw('createTransport', { direction: 'send', type: 'plain' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      p.close();
     } finally {
       await locked.close();
     }

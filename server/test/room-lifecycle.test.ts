@@ -2,37 +2,11 @@
  * Rooms over their life: resources released on leave and on socket close, the empty-room grace period,
  * isolation between rooms, concurrent creation, the peer limit and a worker dying under a room.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './helpers/test-server';
-import { TestPeer } from './helpers/test-peer';
+import { describe, expect, it } from 'vitest';
+import { until, useRoomFixture } from './helpers/room-fixture';
 
-let server: TestServer;
-const peers: TestPeer[] = [];
-let roomSeq = 0;
-const freshRoom = (): string => `life-${process.pid}-${++roomSeq}`;
-
-async function peer(room?: string, name = 'peer'): Promise<TestPeer> {
-  const p = await TestPeer.connect(server.wsUrl);
-  peers.push(p);
-  if (room) await p.join(room, name);
-  return p;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-beforeAll(async () => {
-  server = await startTestServer({ MAX_PEERS_PER_ROOM: '20', MEDIASOUP_NUM_WORKERS: '2', EMPTY_ROOM_GRACE_MS: '300' }, 20);
-});
-afterEach(() => {
-  for (const p of peers.splice(0)) p.close();
-});
-afterAll(() => server.close());
+const fixture = useRoomFixture({ MAX_PEERS_PER_ROOM: '20', MEDIASOUP_NUM_WORKERS: '2', EMPTY_ROOM_GRACE_MS: '300' }, 20, 'life');
+const { peer, freshRoom } = fixture;
 
 describe('room lifecycle', () => {
   it('releases every mediasoup object of a peer on leave, and of the other on socket close', async () => {
@@ -46,7 +20,7 @@ describe('room lifecycle', () => {
     }
     await a.waitFor('newConsumer', () => true);
     await until(() => a.count('newConsumer') === 2 && b.count('newConsumer') === 2);
-    const router = server.directory.get(room)!.router;
+    const router = fixture.server.directory.get(room)!.router;
     let dump = await router.dump();
     expect(dump.transportIds).toHaveLength(4);
     expect(dump.mapProducerIdConsumerIds).toHaveLength(4);
@@ -62,18 +36,18 @@ describe('room lifecycle', () => {
     b.close();
     await until(async () => router.closed || (await router.dump()).transportIds.length === 0);
     // Empty now: the room closes after its grace period and the router goes with it.
-    await until(() => router.closed && server.directory.get(room) === undefined);
+    await until(() => router.closed && fixture.server.directory.get(room) === undefined);
   });
 
   it('keeps an empty room through the grace period for a returning peer', async () => {
     const room = freshRoom();
     const a = await peer(room, 'A');
-    const router = server.directory.get(room)!.router;
+    const router = fixture.server.directory.get(room)!.router;
     await a.request('leave', {});
     await a.join(room, 'A again');
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(router.closed).toBe(false);
-    expect(server.directory.get(room)!.router).toBe(router);
+    expect(fixture.server.directory.get(room)!.router).toBe(router);
   });
 
   it('isolates rooms: no peers, producers or speaker events cross', async () => {
@@ -88,18 +62,18 @@ describe('room lifecycle', () => {
     await a.waitFor('newConsumer');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(b.notifications.filter((n) => n.method !== 'audioLevels')).toEqual([]);
-    expect(server.directory.get(one)!.router.id).not.toBe(server.directory.get(two)!.router.id);
+    expect(fixture.server.directory.get(one)!.router.id).not.toBe(fixture.server.directory.get(two)!.router.id);
   });
 
   it('creates one room for 20 concurrent joins to a new name', async () => {
     const room = freshRoom();
     const crowd = await Promise.all(Array.from({ length: 20 }, () => peer()));
-    const routersBefore = server.pool.slots.reduce((n, s) => n + s.routers, 0);
+    const routersBefore = fixture.server.pool.slots.reduce((n, s) => n + s.routers, 0);
     const answers = await Promise.all(crowd.map((p, i) => p.join(room, `P${i}`)));
     expect(new Set(answers.map((a) => a.peerId)).size).toBe(20);
-    expect(server.directory.list().filter((r) => r.name === room)).toHaveLength(1);
-    expect(server.directory.get(room)!.peers.size).toBe(20);
-    expect(server.pool.slots.reduce((n, s) => n + s.routers, 0)).toBe(routersBefore + 1);
+    expect(fixture.server.directory.list().filter((r) => r.name === room)).toHaveLength(1);
+    expect(fixture.server.directory.get(room)!.peers.size).toBe(20);
+    expect(fixture.server.pool.slots.reduce((n, s) => n + s.routers, 0)).toBe(routersBefore + 1);
     // The 21st is refused.
     const late = await peer();
     await expect(late.join(room, 'late')).rejects.toMatchObject({ code: 'room_full' });
@@ -107,10 +81,10 @@ describe('room lifecycle', () => {
 
   it('spreads new rooms over the workers', async () => {
     // Start from idle workers: rooms of earlier tests close after their grace period.
-    await until(() => server.directory.list().length === 0 && server.pool.slots.every((s) => s.routers === 0));
+    await until(() => fixture.server.directory.list().length === 0 && fixture.server.pool.slots.every((s) => s.routers === 0));
     const rooms = [freshRoom(), freshRoom()];
     for (const name of rooms) await peer(name, 'x');
-    const workers = rooms.map((name) => server.directory.get(name)!.media.workerIndex);
+    const workers = rooms.map((name) => fixture.server.directory.get(name)!.media.workerIndex);
     expect(new Set(workers).size).toBe(2);
   });
 
@@ -118,14 +92,14 @@ describe('room lifecycle', () => {
     const room = freshRoom();
     const a = await peer(room, 'A');
     const oldPeerId = a.joined!.peerId;
-    const slot = server.directory.get(room)!.media.slot;
+    const slot = fixture.server.directory.get(room)!.media.slot;
     process.kill(slot.worker.pid, 'SIGKILL');
     await a.waitFor('roomClosed', (d) => d.reason === 'worker_died');
     expect(await a.raw('createTransport', { direction: 'send' })).toMatchObject({ ok: false, error: { code: 'not_joined' } });
-    await until(() => server.pool.slots.length === 2);
+    await until(() => fixture.server.pool.slots.length === 2);
     const again = await a.join(room, 'A');
     expect(again.peerId).not.toBe(oldPeerId);
-    expect(server.directory.get(room)!.router.closed).toBe(false);
+    expect(fixture.server.directory.get(room)!.router.closed).toBe(false);
     await a.createRecvTransport();
     await a.publish('mic');
   });

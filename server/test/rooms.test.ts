@@ -2,29 +2,11 @@
  * The SFU core through the real path: a real server and worker, peers speaking the protocol over /ws with
  * mediasoup-client (fake handler) producing real parameters.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './helpers/test-server';
-import { TestPeer } from './helpers/test-peer';
+import { describe, expect, it } from 'vitest';
+import { useRoomFixture } from './helpers/room-fixture';
 
-let server: TestServer;
-const peers: TestPeer[] = [];
-let roomSeq = 0;
-const freshRoom = (): string => `room-${process.pid}-${++roomSeq}`;
-
-async function peer(room?: string, name = 'peer'): Promise<TestPeer> {
-  const p = await TestPeer.connect(server.wsUrl);
-  peers.push(p);
-  if (room) await p.join(room, name);
-  return p;
-}
-
-beforeAll(async () => {
-  server = await startTestServer({ MAX_PEERS_PER_ROOM: '25', MAX_PRODUCERS_PER_PEER: '3' });
-});
-afterEach(() => {
-  for (const p of peers.splice(0)) p.close();
-});
-afterAll(() => server.close());
+const fixture = useRoomFixture({ MAX_PEERS_PER_ROOM: '25', MAX_PRODUCERS_PER_PEER: '3' }, 0, 'room');
+const { peer, freshRoom } = fixture;
 
 describe('join', () => {
   it('answers with peer id, router capabilities, current peers, ICE servers and limits', async () => {
@@ -120,7 +102,7 @@ describe('media routing', () => {
     const audio = await b.waitFor('newConsumer', (d) => d.producerId === mic.id);
     await b.request('setPreferredLayers', { consumerId: video.consumerId, spatialLayer: 1, temporalLayer: 0 });
     await b.request('setConsumerPriority', { consumerId: video.consumerId, priority: 2 });
-    const router = server.directory.get(room)!.router;
+    const router = fixture.server.directory.get(room)!.router;
     const dump = await router.dump();
     expect(dump.mapProducerIdConsumerIds.find((e) => e.key === cam.id)!.values).toContain(video.consumerId);
     const bad = await b.raw('setPreferredLayers', { consumerId: audio.consumerId, spatialLayer: 1 });
@@ -214,7 +196,7 @@ describe('ownership', () => {
       error: { code: 'not_found' },
     });
     // The refused attempts changed nothing.
-    expect(server.directory.get(room)!.peers.get(a.joined!.peerId)!.producers.get(mic.id)!.producer.paused).toBe(false);
+    expect(fixture.server.directory.get(room)!.peers.get(a.joined!.peerId)!.producers.get(mic.id)!.producer.paused).toBe(false);
     expect(await b.request('getStats', { id: bConsumer.consumerId })).toMatchObject({ stats: expect.any(Array) });
   });
 

@@ -114,17 +114,7 @@ export class TestPeer {
   }
 
   async createSendTransport(): Promise<clientTypes.Transport> {
-    const info = await this.request('createTransport', { direction: 'send', enableSctp: true });
-    const transport = this.device.createSendTransport({
-      id: info.transportId,
-      iceParameters: info.iceParameters!,
-      iceCandidates: info.iceCandidates!,
-      dtlsParameters: info.dtlsParameters!,
-      sctpParameters: info.sctpParameters,
-    });
-    transport.on('connect', ({ dtlsParameters }, ok, fail) =>
-      this.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => ok(), fail),
-    );
+    const transport = await this.#createTransport('send');
     transport.on('produce', ({ kind, rtpParameters, appData }, ok, fail) =>
       this.request('produce', { transportId: transport.id, kind, rtpParameters, source: appData.source as 'mic' })
         .then(({ producerId }) => ok({ id: producerId }), fail),
@@ -134,18 +124,23 @@ export class TestPeer {
   }
 
   async createRecvTransport(): Promise<clientTypes.Transport> {
-    const info = await this.request('createTransport', { direction: 'recv', enableSctp: true });
-    const transport = this.device.createRecvTransport({
+    this.recvTransport = await this.#createTransport('recv');
+    return this.recvTransport;
+  }
+
+  async #createTransport(direction: 'send' | 'recv'): Promise<clientTypes.Transport> {
+    const info = await this.request('createTransport', { direction, enableSctp: true });
+    const options = {
       id: info.transportId,
       iceParameters: info.iceParameters!,
       iceCandidates: info.iceCandidates!,
       dtlsParameters: info.dtlsParameters!,
       sctpParameters: info.sctpParameters,
-    });
+    };
+    const transport = direction === 'send' ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);
     transport.on('connect', ({ dtlsParameters }, ok, fail) =>
       this.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => ok(), fail),
     );
-    this.recvTransport = transport;
     return transport;
   }
 
