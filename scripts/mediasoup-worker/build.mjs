@@ -62,7 +62,12 @@ const LOWERABLE_MESON_REQUIREMENT = '1.1.0';
 const OUTPUT_TAIL_LINES = 40;
 const PROGRESS_INTERVAL_MS = 15_000;
 
-export async function buildWorker({ version, outFile, log = (msg) => console.log(msg) }) {
+// Options for diagnostic builds (defaults = the release worker):
+//   buildType: meson buildtype ('release' | 'debug' | 'debugoptimized')
+//   sanitize:  meson b_sanitize value (e.g. 'address'); 'none' = off
+export async function buildWorker({ version, outFile, buildType = 'release', sanitize = 'none', log = (msg) => console.log(msg) }) {
+  if (!['release', 'debug', 'debugoptimized', 'plain', 'minsize'].includes(buildType)) throw new Error(`invalid buildType: ${buildType}`);
+  if (!/^[a-z,]+$/.test(sanitize)) throw new Error(`invalid sanitize: ${sanitize}`);
   if (!version || !/^[0-9A-Za-z.+-]+$/.test(version)) throw new Error(`invalid mediasoup version: ${version}`);
   if (!outFile) throw new Error('outFile is required');
   outFile = path.resolve(outFile);
@@ -79,9 +84,11 @@ export async function buildWorker({ version, outFile, log = (msg) => console.log
     log('configure: writing stand-in subprojects');
     await writeStandins(workerDir, log);
     await adaptMesonVersion(workerDir, log);
-    await run('meson', ['setup', 'build', '--buildtype', 'release', '-Db_ndebug=true', '--wrap-mode=nodownload'], {
-      cwd: workerDir,
-    });
+    const setupArgs = ['setup', 'build', '--buildtype', buildType, '--wrap-mode=nodownload'];
+    if (buildType === 'release') setupArgs.push('-Db_ndebug=true');
+    if (sanitize !== 'none') setupArgs.push(`-Db_sanitize=${sanitize}`, '-Db_lundef=false');
+    log(`configure: meson ${setupArgs.join(' ')}`);
+    await run('meson', setupArgs, { cwd: workerDir });
 
     const jobs = os.availableParallelism?.() ?? os.cpus().length;
     log(`compile: ninja -C build -j${jobs} mediasoup-worker`);
@@ -228,13 +235,20 @@ function run(cmd, args, { cwd, onLine } = {}) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  // Optional env for diagnostic builds: MS_WORKER_BUILDTYPE=debug MS_WORKER_SANITIZE=address
   const [version, outFile] = process.argv.slice(2);
   if (!version || !outFile) {
-    console.error('usage: node scripts/mediasoup-worker/build.mjs <mediasoup-version> <outFile>');
+    console.error('usage: [MS_WORKER_BUILDTYPE=debug] [MS_WORKER_SANITIZE=address] node scripts/mediasoup-worker/build.mjs <mediasoup-version> <outFile>');
     process.exit(2);
   }
   const t0 = Date.now();
-  buildWorker({ version, outFile, log: (msg) => console.log(`[mediasoup-worker ${formatElapsed(Date.now() - t0)}] ${msg}`) })
+  buildWorker({
+    version,
+    outFile,
+    buildType: process.env.MS_WORKER_BUILDTYPE || 'release',
+    sanitize: process.env.MS_WORKER_SANITIZE || 'none',
+    log: (msg) => console.log(`[mediasoup-worker ${formatElapsed(Date.now() - t0)}] ${msg}`),
+  })
     .then(() => process.exit(0))
     .catch((err) => {
       console.error(err.message);

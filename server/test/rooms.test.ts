@@ -131,6 +131,16 @@ describe('media routing', () => {
     await b.request('setPreferredLayers', { consumerId: note.consumerId, spatialLayer: 2, temporalLayer: 2 });
   });
 
+  it('caps what a peer may send with MAX_INCOMING_BITRATE on its send transport', async () => {
+    const a = await peer(freshRoom(), 'A');
+    const send = await a.createSendTransport();
+    const recv = await a.createRecvTransport();
+    const [sendStats] = (await a.request('getStats', { id: send.id })).stats as { maxIncomingBitrate?: number }[];
+    const [recvStats] = (await a.request('getStats', { id: recv.id })).stats as { maxIncomingBitrate?: number }[];
+    expect(sendStats!.maxIncomingBitrate).toBe(fixture.server.config.rooms.maxIncomingBitrate);
+    expect(recvStats!.maxIncomingBitrate ?? 0).toBe(0);
+  });
+
   it('restarts ICE with fresh credentials', async () => {
     const a = await peer(freshRoom(), 'A');
     const transport = await a.createRecvTransport();
