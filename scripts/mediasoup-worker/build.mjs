@@ -104,6 +104,7 @@ export async function buildWorker({ version, outFile, buildType = 'release', san
       },
     });
     log(`compile: done in ${formatElapsed(Date.now() - started)}`);
+    await checkKtlsGuard(path.join(workerDir, 'build', 'mediasoup-worker'), log);
 
     // Atomic install: a concurrent reader sees the old binary or the new one.
     await fs.mkdir(path.dirname(outFile), { recursive: true });
@@ -121,8 +122,22 @@ export async function buildWorker({ version, outFile, buildType = 'release', san
   return outFile;
 }
 
+// The openssl stand-in links the worker with -Wl,--wrap=BIO_set_callback_ex
+// (see subprojects/openssl/bio_ktls_guard.c: without it the worker crashes on
+// the first DTLS handshake with Debian's kTLS-enabled libssl). If the worker
+// calls BIO_set_callback_ex, the wrapper must be in the binary.
+async function checkKtlsGuard(binary, log) {
+  const syms = await run('nm', [binary]);
+  const usesCallbackEx = /^\s+U BIO_set_callback_ex(@|$)/m.test(syms);
+  const hasGuard = /^[0-9a-f]+ T __wrap_BIO_set_callback_ex$/m.test(syms);
+  if (usesCallbackEx && !hasGuard) {
+    throw new Error('the worker calls BIO_set_callback_ex but the kTLS guard (__wrap_BIO_set_callback_ex) is not linked in');
+  }
+  log(`check: kTLS BIO guard ${hasGuard ? 'linked' : 'not needed (no BIO_set_callback_ex)'}`);
+}
+
 function checkTools() {
-  const missing = ['npm', 'tar', 'meson', 'ninja', 'pkg-config', 'g++', 'flatc'].filter(
+  const missing = ['npm', 'tar', 'meson', 'ninja', 'pkg-config', 'g++', 'flatc', 'nm'].filter(
     (tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).error,
   );
   if (missing.length) {

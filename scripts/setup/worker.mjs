@@ -1,13 +1,15 @@
 // Finds a mediasoup-worker binary for the exact mediasoup version in package-lock.json, in this order:
 //   1. MEDIASOUP_WORKER_BIN, if set (the user's own binary);
-//   2. our cache (~/.cache/confero/mediasoup-worker/<version>/), filled by an earlier run;
+//   2. our cache (~/.cache/confero/mediasoup-worker/<version>-<recipe hash>/), filled by an earlier run;
 //   3. mediasoup's prebuilt release download, where the internet allows (the normal path for users);
 //   4. a build from the mediasoup npm tarball's own sources against Debian packages (offline machines).
 // Every candidate must pass mediasoup's own host check before it is used.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import crypto from 'node:crypto';
 import { spawnSync, execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { log, step, SetupError } from './log.mjs';
 import { ensurePackages } from './apt.mjs';
 import { BUILD_APT_PACKAGES, buildWorker } from '../mediasoup-worker/build.mjs';
@@ -59,6 +61,25 @@ async function tryPrebuilt(version, dir) {
   return true;
 }
 
+const RECIPE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'mediasoup-worker');
+
+/**
+ * A short hash of our offline build recipe (stand-ins, compat headers, build script): part of the cache
+ * key, so a fix to the recipe rebuilds the worker instead of reusing one built the old way.
+ */
+export function recipeHash() {
+  const hash = crypto.createHash('sha256');
+  const walk = (dir) => {
+    for (const name of fs.readdirSync(dir).sort()) {
+      const full = path.join(dir, name);
+      if (fs.statSync(full).isDirectory()) walk(full);
+      else hash.update(path.relative(RECIPE_DIR, full)).update(fs.readFileSync(full));
+    }
+  };
+  walk(RECIPE_DIR);
+  return hash.digest('hex').slice(0, 12);
+}
+
 /** Returns { bin, origin } of a worker that runs on this host. */
 export async function resolveWorker(version) {
   const fromEnv = process.env.MEDIASOUP_WORKER_BIN;
@@ -69,7 +90,7 @@ export async function resolveWorker(version) {
     return { bin: path.resolve(fromEnv), origin: 'MEDIASOUP_WORKER_BIN' };
   }
 
-  const dir = path.join(cacheRoot(), 'mediasoup-worker', version);
+  const dir = path.join(cacheRoot(), 'mediasoup-worker', `${version}-${recipeHash()}`);
   const bin = path.join(dir, 'mediasoup-worker');
   const originFile = path.join(dir, 'origin');
   const origin = () => (fs.existsSync(originFile) ? fs.readFileSync(originFile, 'utf8').trim() : 'cache');

@@ -1,0 +1,126 @@
+/**
+ * The browser client end to end: real Chromium (Debian's, fake camera and microphone) against a real
+ * Confero server with real mediasoup workers. Participants open invite links (?room=&name=) and join.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { launchBrowser, type TestBrowser } from './helpers/browser';
+import { audioPeaks, framesAdvancing, remoteVideos, waitForVideos, waitJoined } from './helpers/page-probes';
+
+const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
+
+let server: TestServer;
+let browser: TestBrowser;
+let httpPort: number;
+const ROOM = `e2e-${process.pid}`;
+
+async function open(room: string, name: string, extra = ''): Promise<Page> {
+  const page = await browser.newParticipant();
+  await page.goto(`${server.baseUrl}/?room=${room}&name=${encodeURIComponent(name)}${extra}`);
+  await waitJoined(page);
+  return page;
+}
+
+const peerIdOf = (page: Page): Promise<string> => page.$eval('body', (b) => (b as HTMLElement).dataset.peerId!);
+
+beforeAll(async () => {
+  server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' }, 0);
+  httpPort = Number(new URL(server.baseUrl).port);
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
+  const pages: Page[] = [];
+  const ids: string[] = [];
+
+  it('each participant sees two remote videos playing and hears two remote audio streams', async () => {
+    for (const name of ['Ada', 'Grace', 'Linus']) pages.push(await open(ROOM, name));
+    for (const page of pages) ids.push(await peerIdOf(page));
+
+    for (const [i, page] of pages.entries()) {
+      const others = ids.filter((_, j) => j !== i);
+      await waitForVideos(page, (vs) => others.every((id) => vs.some((v) => v.peerId === id && v.source === 'webcam' && v.width > 0)));
+      const advanced = await framesAdvancing(page);
+      for (const id of others) expect(advanced.get(`${id}:webcam`), `${i} sees ${id}`).toBeGreaterThan(5);
+      const peaks = await audioPeaks(page);
+      for (const id of others) expect(peaks[id], `${i} hears ${id}`).toBeGreaterThan(0.01);
+      expect(await page.$('video[data-local]')).not.toBeNull();
+    }
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await pages[0]!.screenshot({ path: path.join(ARTIFACTS, 'call-3-people.png') });
+  });
+
+  it('muting the camera pauses that tile for the others', async () => {
+    expect(pages).toHaveLength(3);
+    await pages[0]!.click('button[data-action="camera"]');
+    for (const page of pages.slice(1)) {
+      await page.waitForSelector(`[data-tile-peer="${ids[0]}"].video-off`, { timeout: 5000 });
+      const advanced = await framesAdvancing(page, 1000);
+      expect(advanced.get(`${ids[0]}:webcam`)).toBeLessThanOrEqual(1);
+    }
+    await pages[0]!.click('button[data-action="camera"]');
+    for (const page of pages.slice(1)) {
+      await page.waitForSelector(`[data-tile-peer="${ids[0]}"]:not(.video-off)`, { timeout: 5000 });
+      await waitForVideos(page, () => true);
+      expect((await framesAdvancing(page, 1500)).get(`${ids[0]}:webcam`)).toBeGreaterThan(3);
+    }
+  });
+
+  it('a screen share appears as an extra tile and disappears when stopped', async () => {
+    expect(pages).toHaveLength(3);
+    await pages[1]!.click('button[data-action="screen"]');
+    for (const page of [pages[0]!, pages[2]!]) {
+      await waitForVideos(page, (vs) => vs.some((v) => v.peerId === ids[1] && v.source === 'screen' && v.width > 0));
+      expect((await framesAdvancing(page, 1500)).get(`${ids[1]}:screen`)).toBeGreaterThan(0);
+    }
+    await pages[1]!.click('button[data-action="screen"]');
+    for (const page of [pages[0]!, pages[2]!]) {
+      await waitForVideos(page, (vs) => !vs.some((v) => v.source === 'screen'), 5000);
+    }
+  });
+
+  it('a second room is isolated', async () => {
+    const loner = await open(`${ROOM}-other`, 'Solo');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await remoteVideos(loner)).toEqual([]);
+    const lonerId = await peerIdOf(loner);
+    for (const page of pages) expect((await remoteVideos(page)).some((v) => v.peerId === lonerId)).toBe(false);
+    await loner.close();
+  });
+
+  it('after a server restart the pages reconnect and media flows again', async () => {
+    expect(pages).toHaveLength(3);
+    await server.close();
+    for (const page of pages) await page.waitForSelector('body[data-state="reconnecting"]', { timeout: 10_000 });
+    server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' }, 0, httpPort);
+    for (const page of pages) {
+      await page.waitForSelector('body[data-state="joined"]', { timeout: 30_000 });
+    }
+    const fresh = await Promise.all(pages.map(peerIdOf));
+    for (const [i, page] of pages.entries()) {
+      const others = fresh.filter((_, j) => j !== i);
+      await waitForVideos(page, (vs) => others.every((id) => vs.some((v) => v.peerId === id && v.width > 0)), 30_000);
+      const advanced = await framesAdvancing(page);
+      for (const id of others) expect(advanced.get(`${id}:webcam`)).toBeGreaterThan(5);
+    }
+    ids.splice(0, ids.length, ...fresh);
+  });
+
+  it('a participant who leaves disappears within 2 s', async () => {
+    expect(pages).toHaveLength(3);
+    await pages[2]!.click('button[data-action="leave"]');
+    const started = Date.now();
+    for (const page of pages.slice(0, 2)) {
+      await waitForVideos(page, (vs) => !vs.some((v) => v.peerId === ids[2]), 2000);
+    }
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
