@@ -87,6 +87,46 @@ describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
     }
   });
 
+  it('chat messages reach the others over DataChannels', async () => {
+    expect(pages).toHaveLength(3);
+    await pages[0]!.click('button[data-action="people"]');
+    await pages[0]!.type('input[name="chat"]', 'hello from Ada');
+    await pages[0]!.keyboard.press('Enter');
+    for (const page of pages.slice(1)) {
+      await page.waitForFunction(() => document.querySelector('[data-chat]')?.textContent?.includes('hello from Ada'), { timeout: 5000 });
+      const text = await page.$eval('[data-chat]', (el) => el.textContent);
+      expect(text).toContain('Ada');
+    }
+    const people = await pages[1]!.$$eval('[data-participants] li', (items) => items.map((li) => li.textContent));
+    expect(people.sort()).toEqual(['Ada', 'Grace (you)', 'Linus'].sort());
+  });
+
+  it('the stats panel shows per-stream bitrate, resolution and codec', async () => {
+    expect(pages).toHaveLength(3);
+    await pages[0]!.click('button[data-action="stats"]');
+    await pages[0]!.waitForFunction(
+      () => [...document.querySelectorAll('[data-stats] tr')].some((tr) => /VP8/i.test(tr.textContent ?? '') && /\d+×\d+/.test(tr.textContent ?? '')),
+      { timeout: 10_000 },
+    );
+    const rows = await pages[0]!.$$eval('[data-stats] tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    expect(rows[0]).toEqual(['stream', 'kbit/s', 'loss', 'RTT', 'resolution', 'fps', 'codec']);
+    expect(rows.length).toBeGreaterThanOrEqual(5); // own mic + camera, two remote audio + two remote video
+    await pages[0]!.click('button[data-action="stats"]');
+  });
+
+  it('lays out for a phone-sized screen', async () => {
+    expect(pages).toHaveLength(3);
+    const phone = pages[1]!;
+    await phone.setViewport({ width: 390, height: 844 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const columns = await phone.$eval('.grid', (grid) => getComputedStyle(grid).gridTemplateColumns.split(' ').length);
+    expect(columns).toBeLessThanOrEqual(2);
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    expect(overflow).toBe(false);
+    await phone.screenshot({ path: path.join(ARTIFACTS, 'call-phone.png') });
+    await phone.setViewport({ width: 960, height: 640 });
+  });
+
   it('a second room is isolated', async () => {
     const loner = await open(`${ROOM}-other`, 'Solo');
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -122,5 +162,22 @@ describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
       await waitForVideos(page, (vs) => !vs.some((v) => v.peerId === ids[2]), 2000);
     }
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('the join page', { timeout: 60_000 }, () => {
+  it('prefills the room, previews camera and microphone, and joins with the chosen name', async () => {
+    const page = await browser.newParticipant();
+    await page.goto(`${server.baseUrl}/?room=${ROOM}-join`);
+    await page.waitForSelector('input[name="room"]');
+    expect(await page.$eval('input[name="room"]', (el) => (el as HTMLInputElement).value)).toBe(`${ROOM}-join`);
+    await page.waitForFunction(() => (document.querySelector('video[data-preview]') as HTMLVideoElement | null)?.videoWidth! > 0, { timeout: 10_000 });
+    await page.waitForFunction(() => Number((document.querySelector('[data-mic-meter]') as HTMLMeterElement | null)?.value) > 0, { timeout: 10_000 });
+    expect(await page.$$eval('select[name="camera"] option', (options) => options.length)).toBeGreaterThan(0);
+    await page.type('input[name="name"]', 'Joiner');
+    await page.click('button[type="submit"]');
+    await waitJoined(page);
+    expect(new URL(page.url()).searchParams.get('name')).toBe('Joiner');
+    await page.close();
   });
 });

@@ -39,7 +39,9 @@ export class TileGrid {
     }
   });
 
-  constructor(private readonly requestLayer: (consumerId: string, spatialLayer: number) => void) {}
+  constructor(private readonly requestLayer: (consumerId: string, spatialLayer: number) => void) {
+    addEventListener('resize', () => this.#layout());
+  }
 
   static key({ peerId, source }: TileKey): string {
     return `${peerId}:${source}`;
