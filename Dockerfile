@@ -2,10 +2,13 @@
 # without it, setup builds the worker from the npm package's sources against Debian packages.
 FROM node:22-bookworm-slim
 WORKDIR /app
+# Dependencies first (cached layer): the worker and node_modules only depend on these files.
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 RUN node scripts/setup.mjs
 COPY . .
+# Second pass: builds the browser client from the sources now present (everything else is in place).
+RUN node scripts/setup.mjs
 ENV HTTP_HOST=0.0.0.0 RTC_LISTEN_IP=0.0.0.0
 EXPOSE 3000
 CMD ["node", "--import", "tsx", "server/src/main.ts"]
