@@ -54,6 +54,15 @@ describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
       for (const id of others) expect(peaks[id], `${i} hears ${id}`).toBeGreaterThan(0.01);
       expect(await page.$('video[data-local]')).not.toBeNull();
     }
+    // Simulcast is on by default, and each tile asked for the layer that fits its size (≈300 px tall
+    // tiles here: the middle layer).
+    const room = server.directory.get(ROOM)!;
+    const videoConsumers = [...room.peers.values()].flatMap((p) => [...p.consumers.values()]).filter((c) => c.kind === 'video');
+    expect(videoConsumers).toHaveLength(6);
+    for (const consumer of videoConsumers) {
+      expect(consumer.type).toBe('simulcast');
+      expect(consumer.preferredLayers?.spatialLayer).toBe(1);
+    }
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await pages[0]!.screenshot({ path: path.join(ARTIFACTS, 'call-3-people.png') });
   });
