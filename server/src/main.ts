@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     await app.close();
-    pool.close();
+    await pool.close();
     process.exit(0);
   };
   process.on('SIGINT', (signal) => void stop(signal));

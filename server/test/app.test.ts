@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
-  pool.close();
+  await pool.close();
 });
 
 describe('HTTP app', () => {

@@ -9,8 +9,8 @@ import { MEDIA_CODECS } from '../src/media/codecs';
 import { silentLog, testConfig } from './helpers/media';
 
 let pool: WorkerPool | undefined;
-afterEach(() => {
-  pool?.close();
+afterEach(async () => {
+  await pool?.close();
   pool = undefined;
 });
 
@@ -77,6 +77,16 @@ describe('WorkerPool', () => {
     expect(second.index).not.toBe(first.index);
     router.close();
     expect(first.routers).toBe(0);
+  });
+
+  it('closes its worker processes before close() resolves, freeing the ports', async () => {
+    const config = testConfig({ MEDIASOUP_NUM_WORKERS: '2' }, 35).media;
+    pool = await WorkerPool.create(config, silentLog);
+    const pids = pool.slots.map((s) => s.worker.pid);
+    await pool.close();
+    for (const pid of pids) expect(alive(pid)).toBe(false);
+    pool = await WorkerPool.create(config, silentLog); // same ports, at once
+    expect(pool.slots).toHaveLength(2);
   });
 
   it('fails clearly when a worker port is already taken', async () => {

@@ -77,3 +77,24 @@ export function audioPeaks(page: Page, ms = 2000): Promise<Record<string, number
     return peaks;
   }, ms);
 }
+
+/**
+ * Waits (bounded) until each named remote video (`peerId:source`) decodes at least `minFrames` new frames.
+ * A polling wait rather than a fixed window: a layer switch or a loaded CI machine may pause a video for
+ * a moment before the next keyframe, which is not a failure; never advancing is.
+ */
+export async function waitFramesAdvance(page: Page, keys: string[], minFrames = 5, timeoutMs = 10_000): Promise<void> {
+  const frames = async (): Promise<Map<string, number>> =>
+    new Map((await remoteVideos(page)).map((v) => [`${v.peerId}:${v.source}`, v.frames]));
+  const start = await frames();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = await frames();
+    const lagging = keys.filter((key) => (now.get(key) ?? 0) - (start.get(key) ?? 0) < minFrames);
+    if (lagging.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(`no new frames for ${lagging.join(', ')} within ${timeoutMs} ms (${JSON.stringify([...now])})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -66,7 +66,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
         pool.#slots[index] = await pool.#spawn(index);
       }
     } catch (error) {
-      pool.close();
+      await pool.close();
       throw error;
     }
     return pool;
@@ -136,6 +136,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
         slot.worker.close();
         return;
       }
+
       this.#slots[index] = slot;
       this.emit('workerReplaced', slot);
     } catch (error) {
@@ -152,9 +153,27 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     );
   }
 
-  close(): void {
+  /**
+   * Closes every worker and resolves once their processes are gone (bounded wait), so that the ports
+   * are free again when this resolves — a restart on the same ports must not race the old workers.
+   */
+  async close(): Promise<void> {
     this.#closed = true;
-    for (const slot of this.slots) slot.worker.close();
+    const workers = this.slots.map((slot) => slot.worker);
     this.#slots.fill(undefined);
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.subprocessClosed) return resolve();
+            const timer = setTimeout(resolve, 5000);
+            worker.once('subprocessclose', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            worker.close();
+          }),
+      ),
+    );
   }
 }

@@ -31,7 +31,7 @@ export async function startTestServer(env: Record<string, string> = {}, portOffs
     wsUrl: `${base.replace('http', 'ws')}/ws`,
     async close() {
       await app.close();
-      pool.close();
+      await pool.close();
     },
   };
 }
