@@ -1,9 +1,10 @@
 /**
  * Test files run in parallel forks; each fork gets its own block of ports so that WebRtcServers started
- * by different files never collide. Blocks sit above the default RTC ports of a running dev server.
+ * by different files never collide. The blocks sit below Linux's ephemeral range (32768+), where
+ * Chromium's ICE sockets and every bind-to-port-0 land, and away from a dev server's defaults (40000+).
  */
 const BLOCK = 100;
-const FIRST = 42000;
+const FIRST = 21000;
 
 export function portBlock(): number {
   const fork = Number(process.env.VITEST_POOL_ID ?? '1');
