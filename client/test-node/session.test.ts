@@ -48,7 +48,7 @@ describe('ConferenceSession against a real server', () => {
     expect(await muted).toMatchObject({ peerId: alice.peerId, muted: true });
   });
 
-  it('reconnects and re-publishes after the server restarts', async () => {
+  it('reconnects and re-publishes after the server restarts', { timeout: 60_000 }, async () => {
     let server = await startTestServer({}, 0);
     const port = Number(new URL(server.baseUrl).port);
     cleanup.push(() => server.close());
@@ -60,10 +60,19 @@ describe('ConferenceSession against a real server', () => {
     await until(() => bob.remoteTracks.length === 1);
 
     const states: string[] = [];
-    bob.on('connectionState', (s) => states.push(s));
+    const errors: string[] = [];
+    for (const s of [alice, bob]) {
+      s.on('connectionState', (state) => states.push(`${s.displayName}:${state}`));
+      s.on('error', ({ context, error }) => errors.push(`${s.displayName} ${context}: ${error.message}`));
+    }
     await server.close();
     server = await startTestServer({}, 0, port);
-    await until(() => states.includes('reconnecting') && bob.connectionState === 'connected' && alice.connectionState === 'connected');
+    // Reconnection backs off up to 5 s between attempts, so allow a few attempts on a loaded machine.
+    await until(() => states.includes('Bob:reconnecting') && bob.connectionState === 'connected' && alice.connectionState === 'connected', 25_000).catch(
+      (error: Error) => {
+        throw new Error(`${error.message}: states ${states.join(' ')}; errors ${errors.join(' | ')}`);
+      },
+    );
     await until(() => bob.remoteTracks.length === 1 && bob.remoteTracks[0]!.peerId === alice.peerId);
   });
 });

@@ -110,6 +110,11 @@ describe('media flow', () => {
 
     const stats = (await bob.peer.request('getStats', { id: toBob.consumerId })).stats as { type: string; packetCount?: number }[];
     expect(stats.find((s) => s.type === 'outbound-rtp')!.packetCount).toBeGreaterThanOrEqual(45);
+    // Stream health is reported to both ends.
+    const produced = await alice.peer.waitFor('producerScore', (d) => d.producerId === aliceProducer && d.score.some((e) => e.score > 0));
+    expect(produced.score[0]!.ssrc).toBe(0x1111);
+    const consumed = await bob.peer.waitFor('consumerScore', (d) => d.consumerId === toBob.consumerId && d.score.producerScore > 0);
+    expect(consumed.score.score).toBeGreaterThan(0);
   });
 
   it('a paused consumer receives nothing until resumed', async () => {
