@@ -97,11 +97,13 @@ export async function resolveWorker(version) {
   const origin = () => (fs.existsSync(originFile) ? fs.readFileSync(originFile, 'utf8').trim() : 'cache');
 
   if (fs.existsSync(bin)) {
+    let runs = workerRunsHere(bin);
     // A source build links Debian's shared libraries: if one was removed, reinstall the packages.
-    if (!workerRunsHere(bin) && origin() === 'source build') {
+    if (!runs && origin() === 'source build') {
       await ensurePackages(BUILD_APT_PACKAGES, 'the mediasoup worker built from source');
+      runs = workerRunsHere(bin);
     }
-    if (workerRunsHere(bin)) return { bin, origin: origin() === 'cache' ? 'cache' : `cache (${origin()})` };
+    if (runs) return { bin, origin: origin() === 'cache' ? 'cache' : `cache (${origin()})` };
     log(`cached worker ${bin} does not run here; fetching a new one`);
     fs.rmSync(dir, { recursive: true, force: true });
   }

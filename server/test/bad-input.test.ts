@@ -8,7 +8,7 @@ import { TestPeer } from './helpers/test-peer';
 import { useRoomFixture } from './helpers/room-fixture';
 
 const fixture = useRoomFixture({ MAX_MESSAGE_BYTES: '4096' }, 30, 'bad');
-const { peer, freshRoom } = fixture;
+const { peer } = fixture;
 
 /** The next frame the server sends, whatever it answers to. */
 function nextFrame(p: TestPeer): Promise<unknown> {

@@ -86,7 +86,6 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
     banner,
   );
 
-  const names = new Map<string, string>();
   session.on('connectionState', (value: ConnectionState) => {
     state.dataset.value = value;
     state.textContent = value;
@@ -101,10 +100,7 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
     document.body.dataset.peerId = peerId;
   });
   session.on('peers', (peers) => {
-    for (const p of peers) {
-      names.set(p.id, p.displayName);
-      grid.setName(p.id, p.displayName);
-    }
+    for (const p of peers) grid.setName(p.id, p.displayName);
     side.setPeople([{ id: document.body.dataset.peerId ?? 'me', name: choice.name, self: true }, ...peers.map((p) => ({ id: p.id, name: p.displayName }))]);
   });
   session.on('peerLeft', (p) => grid.removePeer(p.id));

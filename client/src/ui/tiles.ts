@@ -11,6 +11,7 @@ export interface TileKey {
 }
 
 interface Tile {
+  key: TileKey;
   element: HTMLElement;
   video: HTMLVideoElement;
   label: HTMLElement;
@@ -69,7 +70,7 @@ export class TileGrid {
     video.srcObject = new MediaStream([track]);
     const label = h('div', { class: 'label' });
     const element = h('div', { class: `tile ${key.source === 'screen' ? 'screen' : ''}`, 'data-tile-peer': key.peerId, 'data-initials': initials(name) }, [video, label]);
-    const tile: Tile = { element, video, label, consumerId, layer: undefined };
+    const tile: Tile = { key, element, video, label, consumerId, layer: undefined };
     this.#tiles.set(TileGrid.key(key), tile);
     element.classList.toggle('video-off', paused);
     this.element.append(element);
@@ -116,28 +117,25 @@ export class TileGrid {
   }
 
   setSpeaker(peerId: string | null): void {
-    for (const [key, tile] of this.#tiles) tile.element.classList.toggle('speaking', peerId !== null && key === `${peerId}:webcam`);
+    for (const tile of this.#tiles.values()) tile.element.classList.toggle('speaking', tile.key.peerId === peerId && tile.key.source === 'webcam');
   }
 
   /** Everything of a peer who left. */
   removePeer(peerId: string): void {
-    for (const key of [...this.#tiles.keys()]) if (key.startsWith(`${peerId}:`)) this.removeVideo({ peerId, source: key.slice(peerId.length + 1) });
+    for (const tile of [...this.#tiles.values()]) if (tile.key.peerId === peerId) this.removeVideo(tile.key);
     this.#micOff.delete(peerId);
   }
 
   clearRemote(): void {
-    for (const key of [...this.#tiles.keys()]) {
-      const [peerId, source] = key.split(':') as [string, string];
-      this.removeVideo({ peerId, source });
-    }
+    for (const tile of [...this.#tiles.values()]) this.removeVideo(tile.key);
     for (const id of [...this.#audio.keys()]) this.removeAudio(id);
   }
 
   #renderLabel(peerId: string): void {
     const name = this.#names.get(peerId) ?? 'Guest';
-    for (const [key, tile] of this.#tiles) {
-      if (!key.startsWith(`${peerId}:`)) continue;
-      const screen = key.endsWith(':screen');
+    for (const tile of this.#tiles.values()) {
+      if (tile.key.peerId !== peerId) continue;
+      const screen = tile.key.source === 'screen';
       tile.label.replaceChildren(h('span', { class: this.#micOff.has(peerId) && !screen ? 'mic-off' : '', text: screen ? `${name} — screen` : name }));
       tile.element.dataset.initials = initials(name);
     }

@@ -136,7 +136,6 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
         slot.worker.close();
         return;
       }
-
       this.#slots[index] = slot;
       this.emit('workerReplaced', slot);
     } catch (error) {

@@ -4,7 +4,7 @@
  * id is simply not found here (the room tells `forbidden` apart from `not_found`).
  */
 import type { types } from 'mediasoup';
-import { ProtocolError, type MediaSource, type NotificationName, type NotificationData, type ProducerInfo, type PeerInfo } from '../../../protocol/src';
+import type { MediaSource, NotificationName, NotificationData, ProducerInfo, PeerInfo } from '../../../protocol/src';
 import type { MediaTransport } from '../media/room-media';
 
 export type Notify = <N extends NotificationName>(method: N, data: NotificationData<N>) => void;
@@ -70,8 +70,4 @@ export class Peer {
     this.dataProducers.clear();
     this.dataConsumers.clear();
   }
-}
-
-export function notFound(what: string, id: string): ProtocolError {
-  return new ProtocolError('not_found', `no ${what} ${id}`);
 }

@@ -66,20 +66,24 @@ export class PeerSession {
     return handler(joined, data);
   }
 
-  /** The joined peer and room; a room closed under us (worker died) counts as not joined. */
-  #current(): { peer: Peer; room: Room } {
+  /** The joined peer and room, if any; a room closed under us (worker died) counts as not joined. */
+  #live(): { peer: Peer; room: Room } | undefined {
     if (this.#joined && (this.#joined.room.closed || this.#joined.peer.closed)) this.#joined = undefined;
-    if (!this.#joined) throw new ProtocolError('not_joined', 'join a room first');
     return this.#joined;
+  }
+
+  #current(): { peer: Peer; room: Room } {
+    const joined = this.#live();
+    if (!joined) throw new ProtocolError('not_joined', 'join a room first');
+    return joined;
   }
 
   async #join(data: RequestData<'join'>): Promise<ResponseData<'join'>> {
     if (data.protocolVersion !== PROTOCOL_VERSION) {
       throw new ProtocolError('version_mismatch', `server speaks protocol version ${PROTOCOL_VERSION}, not ${data.protocolVersion}`);
     }
-    if (this.#joined && !this.#joined.room.closed && !this.#joined.peer.closed) {
-      throw new ProtocolError('already_joined', `already in room ${this.#joined.room.name}`);
-    }
+    const joined = this.#live();
+    if (joined) throw new ProtocolError('already_joined', `already in room ${joined.room.name}`);
     let room: Room;
     try {
       room = await this.deps.directory.acquire(data.room);

@@ -1,6 +1,5 @@
 /** What every in-room handler gets: the peer making the request and its room. */
 import { ProtocolError, type MethodName, type RequestData, type ResponseData } from '../../../../protocol/src';
-import type { types } from 'mediasoup';
 import type { Peer } from '../peer';
 import type { Room } from '../room';
 
@@ -18,6 +17,11 @@ export type Handler<M extends MethodName> = (ctx: HandlerContext, data: RequestD
 export function own<T>(ctx: HandlerContext, map: Map<string, T>, id: string, what: string): T {
   const mine = map.get(id);
   if (mine !== undefined) return mine;
+  return refuse(ctx, id, what);
+}
+
+/** The answer for an id the peer does not own: `forbidden` if another peer of the room owns it. */
+export function refuse(ctx: HandlerContext, id: string, what: string): never {
   if (ctx.room.ownerOf(id)) throw new ProtocolError('forbidden', `${what} ${id} belongs to another peer`);
   throw new ProtocolError('not_found', `no ${what} ${id}`);
 }
@@ -38,5 +42,4 @@ export async function mediasoupCall<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-export type AnyTransport = types.Transport;
 export const empty = {} as Record<string, never>;

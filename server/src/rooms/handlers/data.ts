@@ -1,7 +1,7 @@
 /** produceData, closeDataProducer (chat over DataChannels), and getStats. */
 import { ProtocolError } from '../../../../protocol/src';
 import type { types } from 'mediasoup';
-import { empty, mediasoupCall, own, type Handler } from './context';
+import { empty, mediasoupCall, own, refuse, type Handler } from './context';
 
 const MAX_DATA_PRODUCERS_PER_PEER = 4;
 
@@ -49,6 +49,5 @@ export const getStats: Handler<'getStats'> = async (ctx, data) => {
     peer.dataProducers.get(data.id) ??
     peer.dataConsumers.get(data.id);
   if (target) return { stats: (await target.getStats()) as unknown[] };
-  if (ctx.room.ownerOf(data.id)) throw new ProtocolError('forbidden', `${data.id} belongs to another peer`);
-  throw new ProtocolError('not_found', `no transport, producer or consumer ${data.id}`);
+  return refuse(ctx, data.id, 'transport, producer or consumer');
 };

@@ -7,27 +7,28 @@ export const createTransport: Handler<'createTransport'> = async ({ peer, room }
   if (peer.transportFor(data.direction)) {
     throw new ProtocolError('limit_exceeded', `a ${data.direction} transport already exists (use restartIce to recover it)`);
   }
-  const appData = { direction: data.direction, peerId: peer.id, sctp: false };
-  if (data.type === 'plain') {
-    if (!room.limits.allowPlainTransports) throw new ProtocolError('forbidden', 'plain RTP transports are disabled on this server');
-    const transport = await room.media.createPlainTransport(appData);
-    peer.transports.set(transport.id, transport);
-    await afterCreate();
-    return { transportId: transport.id, ip: transport.tuple.localAddress, port: transport.tuple.localPort };
-  }
-  appData.sctp = data.enableSctp === true;
-  const transport = await room.media.createWebRtcTransport({
-    appData,
-    forceTcp: data.forceTcp === true,
-    enableSctp: appData.sctp,
-    maxIncomingBitrate: room.limits.maxIncomingBitrate,
-  });
+  const plain = data.type === 'plain';
+  if (plain && !room.limits.allowPlainTransports) throw new ProtocolError('forbidden', 'plain RTP transports are disabled on this server');
+  const appData = { direction: data.direction, peerId: peer.id, sctp: !plain && data.enableSctp === true };
+  const transport = plain
+    ? await room.media.createPlainTransport(appData)
+    : await room.media.createWebRtcTransport({
+        appData,
+        forceTcp: data.forceTcp === true,
+        enableSctp: appData.sctp,
+        maxIncomingBitrate: room.limits.maxIncomingBitrate,
+      });
   if (peer.closed) {
     transport.close();
     throw new ProtocolError('not_joined', 'left the room meanwhile');
   }
   peer.transports.set(transport.id, transport);
-  await afterCreate();
+  // Consumers of what is already published follow the answer: the client must know its receive
+  // transport before `newConsumer` notifications for it arrive.
+  if (data.direction === 'recv') queueMicrotask(() => void room.consumeExisting(peer));
+  if (transport.type === 'plain') {
+    return { transportId: transport.id, ip: transport.tuple.localAddress, port: transport.tuple.localPort };
+  }
   return {
     transportId: transport.id,
     iceParameters: transport.iceParameters,
@@ -35,12 +36,6 @@ export const createTransport: Handler<'createTransport'> = async ({ peer, room }
     dtlsParameters: transport.dtlsParameters as never,
     ...(transport.sctpParameters ? { sctpParameters: transport.sctpParameters } : {}),
   };
-
-  // Consumers of what is already published follow the answer: the client must know its receive
-  // transport before `newConsumer` notifications for it arrive.
-  async function afterCreate(): Promise<void> {
-    if (data.direction === 'recv') queueMicrotask(() => void room.consumeExisting(peer));
-  }
 };
 
 export const connectTransport: Handler<'connectTransport'> = async (ctx, data) => {
