@@ -8,9 +8,19 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const projectBin = path.join(root, 'node_modules', '.bin');
+
+// Everything runs on the project's own Node (the pinned devDependency), also when this script was started
+// with an older system Node outside npm: re-run under it, and put it first on PATH for the stages.
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  const rerun = spawnSync(path.join(projectBin, 'node'), process.argv.slice(1), { stdio: 'inherit' });
+  process.exit(rerun.status ?? 1);
+}
+process.env.PATH = `${projectBin}${path.delimiter}${process.env.PATH}`;
+
 const artifacts = path.join(root, 'test-artifacts');
 fs.mkdirSync(artifacts, { recursive: true });
-const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+const bin = (name) => path.join(projectBin, name);
 
 function run(command, args) {
   const started = Date.now();

@@ -1,12 +1,11 @@
 /**
  * Node harness for server tests and bots: a ConferenceSession that runs without a browser — signalling
- * over `ws`, media through mediasoup-client's FakeHandler (real SDP-free ORTC negotiation with the server,
- * no packets), and fake MediaStreamTracks to publish.
+ * over Node's own WebSocket, media through mediasoup-client's FakeHandler (real SDP-free ORTC negotiation
+ * with the server, no packets), and fake MediaStreamTracks to publish.
  *
  * With FakeHandler the server sees genuine produce/consume/connect requests, so room, fan-out and
  * protocol behaviour can be tested; ICE/DTLS never complete and DataChannels never open (sendChat throws).
  */
-import WebSocket from 'ws';
 import { FakeHandler, testFakeParameters } from 'mediasoup-client';
 import { FakeMediaStreamTrack } from 'fake-mediastreamtrack';
 import { ConferenceSession, type SessionOptions } from '../src/lib';
@@ -22,7 +21,6 @@ export function createFakeSession(
     room,
     displayName,
     handlerFactory: FakeHandler.createFactory(testFakeParameters),
-    WebSocketImpl: WebSocket,
     ...options,
   });
 }

@@ -24,7 +24,7 @@ async function scriptedServer(reply: Reply): Promise<string> {
 }
 
 function connection(url: string, requestTimeoutMs = 2_000): SignallingConnection {
-  return new SignallingConnection(url, { WebSocketImpl: WebSocket, requestTimeoutMs });
+  return new SignallingConnection(url, { requestTimeoutMs });
 }
 
 describe('SignallingConnection', () => {

@@ -132,7 +132,8 @@ export interface ResponseTypes {
   leave: Record<string, never>;
   createTransport: TransportInfo;
   connectTransport: Record<string, never>;
-  restartIce: { iceParameters: types.IceParameters };
+  /** Fresh ICE parameters, and fresh TURN credentials (the old ones may be about to expire). */
+  restartIce: { iceParameters: types.IceParameters; iceServers: IceServer[] };
   produce: { producerId: string };
   closeProducer: Record<string, never>;
   pauseProducer: Record<string, never>;

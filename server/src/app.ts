@@ -13,6 +13,8 @@ import { registerWsEndpoint } from './edge/ws-endpoint';
 import { InMemoryRoomDirectory, type RoomDirectory } from './rooms/room-directory';
 import { Room } from './rooms/room';
 import { RoomMedia, routerRtpCapabilities } from './media/room-media';
+import { iceServersFor } from './turn/credentials';
+import { loadTls } from './edge/tls';
 
 export interface AppDeps {
   config: Config;
@@ -23,10 +25,18 @@ export interface AppDeps {
 export interface ConferoApp {
   app: FastifyInstance;
   directory: RoomDirectory;
+  /** 'https' when a certificate is configured: the page and /ws are served over TLS. */
+  scheme: 'http' | 'https';
 }
 
 export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoApp> {
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 64 * 1024 });
+  const tls = await loadTls(config, log);
+  // With a certificate the same app serves HTTPS and, on the same port, WSS.
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    ...(tls ? { https: tls } : {}),
+  }) as unknown as FastifyInstance;
   const roomLog = log.child({ layer: 'rooms' });
   const directory = new InMemoryRoomDirectory(
     async (name) => new Room(name, await RoomMedia.create(pool, config.media), config.rooms, roomLog),
@@ -36,11 +46,11 @@ export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoA
   await registerWsEndpoint(app, {
     directory,
     limits: config.rooms,
-    iceServers: () => [],
+    iceServers: (peerId) => iceServersFor(config.ice, peerId),
     routerRtpCapabilities: () => routerRtpCapabilities(pool),
     log: roomLog,
   });
   // Peers hear `roomClosed` before the sockets go down on shutdown.
   app.addHook('onClose', async () => directory.closeAll('shutdown'));
-  return { app, directory };
+  return { app, directory, scheme: tls ? 'https' : 'http' };
 }

@@ -4,8 +4,23 @@
  * line naming the variable, instead of surfacing later as an obscure mediasoup or socket error.
  */
 import os from 'node:os';
-import net from 'node:net';
-import fs from 'node:fs';
+import {
+  address,
+  boolean,
+  ConfigError,
+  executable,
+  iceUrls,
+  integer,
+  ip,
+  oneOf,
+  read,
+  readableFile,
+  secret,
+  type Env,
+} from './config-values';
+import { planListenAddresses, readHostNetwork, NoUsableAddressError, type HostNetwork, type ListenAddress } from './media/listen-addresses';
+
+export { ConfigError } from './config-values';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type WorkerLogLevel = 'debug' | 'warn' | 'error' | 'none';
@@ -21,6 +36,8 @@ export interface Config {
     listenIp: string;
     /** Address put in ICE candidates instead of listenIp (public IP or hostname behind NAT). */
     announcedAddress: string | undefined;
+    /** What the WebRtcServers bind to and announce: listenIp resolved against this host's addresses. */
+    listen: ListenAddress[];
     /** Worker i listens on rtcBasePort + i, for UDP and for TCP. */
     rtcBasePort: number;
     /** Port range for transports that do not go through the WebRtcServer (plain/pipe transports). */
@@ -28,6 +45,30 @@ export interface Config {
     rtcMaxPort: number;
   };
   rooms: RoomLimits;
+  ice: IceConfig;
+  /** Serve HTTPS + WSS: PEM files, or a self-signed certificate made (and cached) for this host. */
+  https: { cert: string; key: string } | 'self-signed' | undefined;
+  turn: TurnServerConfig;
+}
+
+/** What browsers are told in `iceServers`: STUN URLs, and TURN URLs with time-limited credentials. */
+export interface IceConfig {
+  stunUrls: string[];
+  turnUrls: string[];
+  /** coturn's static-auth-secret (TURN REST API); required with turnUrls. Never logged. */
+  turnSecret: string | undefined;
+  credentialTtlSeconds: number;
+}
+
+/** The coturn that `npm run turn` starts (and the tests start): where it listens and what it relays. */
+export interface TurnServerConfig {
+  listenIp: string;
+  port: number;
+  tlsPort: number;
+  tls: { cert: string; key: string } | undefined;
+  minPort: number;
+  maxPort: number;
+  realm: string;
 }
 
 export interface RoomLimits {
@@ -41,17 +82,6 @@ export interface RoomLimits {
   maxIncomingBitrate: number;
   /** Let peers use plain RTP transports (bots, ingest). Off by default: plain RTP is unencrypted. */
   allowPlainTransports: boolean;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    readonly value: string,
-    readonly expected: string,
-  ) {
-    super(`invalid ${variable}=${JSON.stringify(value)}: expected ${expected}`);
-    this.name = 'ConfigError';
-  }
 }
 
 /** One documented setting: README's configuration table is written from this list. */
@@ -69,7 +99,7 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'MEDIASOUP_WORKER_BIN', default: '(setup picks one)', description: 'path of a mediasoup-worker binary to use' },
   { name: 'MEDIASOUP_LOG_LEVEL', default: 'warn', description: 'worker log level: debug, warn, error or none' },
   { name: 'RTC_LISTEN_IP', default: '127.0.0.1', description: 'IP that media (UDP/TCP) binds to' },
-  { name: 'RTC_ANNOUNCED_ADDRESS', default: '(none)', description: 'IP or hostname announced in ICE candidates, e.g. the public IP behind NAT' },
+  { name: 'RTC_ANNOUNCED_ADDRESS', default: '(auto)', description: 'IP or hostname announced in ICE candidates, e.g. the public IP behind NAT; unset with a wildcard RTC_LISTEN_IP → the host\'s primary address(es)' },
   { name: 'RTC_BASE_PORT', default: '40000', description: 'worker i takes UDP and TCP port RTC_BASE_PORT + i' },
   { name: 'RTC_MIN_PORT', default: '40100', description: 'lowest port for plain/pipe transports' },
   { name: 'RTC_MAX_PORT', default: '40999', description: 'highest port for plain/pipe transports' },
@@ -79,71 +109,84 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'EMPTY_ROOM_GRACE_MS', default: '5000', description: 'how long an empty room stays open before it is closed' },
   { name: 'MAX_INCOMING_BITRATE', default: '3000000', description: 'bits/s one peer may send per send transport' },
   { name: 'ALLOW_PLAIN_TRANSPORTS', default: 'false', description: 'allow plain (unencrypted) RTP transports for bots and ingest' },
+  { name: 'HTTPS_CERT', default: '(none)', description: 'PEM certificate file: serve HTTPS and WSS (with HTTPS_KEY); `self-signed` makes and caches one for this host' },
+  { name: 'HTTPS_KEY', default: '(none)', description: 'PEM private key file of HTTPS_CERT' },
+  { name: 'STUN_URLS', default: '(none)', description: 'comma-separated `stun:` URLs given to browsers' },
+  { name: 'TURN_URLS', default: '(none)', description: 'comma-separated `turn:`/`turns:` URLs given to browsers with time-limited credentials, e.g. `turn:host:3478?transport=udp`' },
+  { name: 'TURN_SECRET', default: '(none)', description: 'coturn\'s `static-auth-secret` (at least 16 characters); required with TURN_URLS and by `npm run turn`' },
+  { name: 'TURN_CREDENTIAL_TTL', default: '86400', description: 'seconds a TURN credential stays valid (60–604800); rejoins and ICE restarts get fresh ones' },
+  { name: 'TURN_LISTEN_IP', default: '(RTC_LISTEN_IP)', description: '`npm run turn`: address coturn listens and relays on' },
+  { name: 'TURN_PORT', default: '3478', description: '`npm run turn`: TURN port, UDP and TCP' },
+  { name: 'TURN_TLS_PORT', default: '5349', description: '`npm run turn`: TURNS (TLS) port, used when TURN_TLS_CERT is set' },
+  { name: 'TURN_TLS_CERT', default: '(HTTPS_CERT)', description: '`npm run turn`: PEM certificate for TURNS (with TURN_TLS_KEY)' },
+  { name: 'TURN_TLS_KEY', default: '(HTTPS_KEY)', description: '`npm run turn`: PEM private key of TURN_TLS_CERT' },
+  { name: 'TURN_MIN_PORT', default: '49160', description: '`npm run turn`: lowest relay port' },
+  { name: 'TURN_MAX_PORT', default: '49999', description: '`npm run turn`: highest relay port' },
+  { name: 'TURN_REALM', default: 'confero', description: '`npm run turn`: TURN realm' },
 ];
 
-type Env = Record<string, string | undefined>;
-
-function read(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(name, raw, `an integer from ${min} to ${max}`);
+/** HTTPS_CERT and HTTPS_KEY: both files, or `self-signed` alone. */
+function httpsSettings(env: Env): Config['https'] {
+  if (read(env, 'HTTPS_CERT') === 'self-signed') {
+    if (read(env, 'HTTPS_KEY')) throw new ConfigError('HTTPS_KEY', read(env, 'HTTPS_KEY')!, 'nothing when HTTPS_CERT=self-signed');
+    return 'self-signed';
   }
-  return Number(raw);
+  return pemPair(env, 'HTTPS_CERT', 'HTTPS_KEY');
 }
 
-function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(name, raw, `one of ${allowed.join(', ')}`);
+function pemPair(env: Env, certName: string, keyName: string): { cert: string; key: string } | undefined {
+  const cert = readableFile(env, certName);
+  const key = readableFile(env, keyName);
+  if (cert && !key) throw new ConfigError(keyName, '', `a key file, since ${certName} is set`);
+  if (key && !cert) throw new ConfigError(certName, '', `a certificate file, since ${keyName} is set`);
+  return cert && key ? { cert, key } : undefined;
+}
+
+function iceSettings(env: Env): IceConfig {
+  const turnUrls = iceUrls(env, 'TURN_URLS', ['turn', 'turns']);
+  const turnSecret = secret(env, 'TURN_SECRET', 16);
+  if (turnUrls.length > 0 && !turnSecret) throw new ConfigError('TURN_SECRET', '', 'coturn\'s static-auth-secret, since TURN_URLS is set');
+  return {
+    stunUrls: iceUrls(env, 'STUN_URLS', ['stun', 'stuns']),
+    turnUrls,
+    turnSecret,
+    credentialTtlSeconds: integer(env, 'TURN_CREDENTIAL_TTL', 86_400, 60, 604_800),
+  };
+}
+
+function turnServerSettings(env: Env, rtcListenIp: string, rtcPorts: [number, number]): TurnServerConfig {
+  const minPort = integer(env, 'TURN_MIN_PORT', 49_160, 1024, 65535);
+  const maxPort = integer(env, 'TURN_MAX_PORT', 49_999, 1024, 65535);
+  if (maxPort < minPort) throw new ConfigError('TURN_MAX_PORT', String(maxPort), `a port not lower than TURN_MIN_PORT (${minPort})`);
+  if (minPort <= rtcPorts[1] && maxPort >= rtcPorts[0]) {
+    throw new ConfigError('TURN_MIN_PORT', String(minPort), `a relay range outside the media ports ${rtcPorts[0]}–${rtcPorts[1]}`);
   }
-  return raw as T;
+  const realm = read(env, 'TURN_REALM') ?? 'confero';
+  if (!/^[A-Za-z0-9.-]{1,63}$/.test(realm)) throw new ConfigError('TURN_REALM', realm, 'letters, digits, dots and dashes');
+  const tls = read(env, 'TURN_TLS_CERT') || read(env, 'TURN_TLS_KEY') ? pemPair(env, 'TURN_TLS_CERT', 'TURN_TLS_KEY') : undefined;
+  const httpsFiles = httpsSettings(env);
+  return {
+    listenIp: ip(env, 'TURN_LISTEN_IP', rtcListenIp),
+    port: integer(env, 'TURN_PORT', 3478, 1, 65535),
+    tlsPort: integer(env, 'TURN_TLS_PORT', 5349, 1, 65535),
+    tls: tls ?? (typeof httpsFiles === 'object' ? httpsFiles : undefined),
+    minPort,
+    maxPort,
+    realm,
+  };
 }
 
-function ip(env: Env, name: string, fallback: string): string {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (net.isIP(raw) === 0) throw new ConfigError(name, raw, 'an IPv4 or IPv6 address');
-  return raw;
-}
-
-const HOSTNAME = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
-
-function address(env: Env, name: string): string | undefined {
-  const raw = read(env, name);
-  if (raw === undefined) return undefined;
-  if (net.isIP(raw) === 0 && !HOSTNAME.test(raw)) {
-    throw new ConfigError(name, raw, 'an IP address or a hostname');
-  }
-  return raw;
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
-  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
-  throw new ConfigError(name, raw, 'true or false (or 1/0, yes/no)');
-}
-
-function executable(env: Env, name: string): string | undefined {
-  const raw = read(env, name);
-  if (raw === undefined) return undefined;
+function listenPlan(listenIp: string, announced: string | undefined, network: () => HostNetwork): ListenAddress[] {
   try {
-    fs.accessSync(raw, fs.constants.X_OK);
-  } catch {
-    throw new ConfigError(name, raw, 'the path of an existing executable file');
+    return planListenAddresses(listenIp, announced, network());
+  } catch (error) {
+    if (!(error instanceof NoUsableAddressError)) throw error;
+    throw new ConfigError('RTC_LISTEN_IP', listenIp, `a specific address, or RTC_ANNOUNCED_ADDRESS set: ${error.message}`);
   }
-  return raw;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+/** `network` is read only for a wildcard RTC_LISTEN_IP without an announced address (tests pass their own). */
+export function loadConfig(env: Env = process.env, network: () => HostNetwork = readHostNetwork): Config {
   const cores = Math.max(1, os.availableParallelism());
   const numWorkers = integer(env, 'MEDIASOUP_NUM_WORKERS', Math.min(cores, 64), 1, 64);
   const rtcBasePort = integer(env, 'RTC_BASE_PORT', 40000, 1024, 65535 - numWorkers);
@@ -160,6 +203,9 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   const workerBin = executable(env, 'MEDIASOUP_WORKER_BIN');
+  const listenIp = ip(env, 'RTC_LISTEN_IP', '127.0.0.1');
+  const announcedAddress = address(env, 'RTC_ANNOUNCED_ADDRESS');
+  const rtcPorts: [number, number] = [Math.min(rtcBasePort, rtcMinPort), Math.max(rtcBasePort + numWorkers - 1, rtcMaxPort)];
 
   return {
     http: {
@@ -171,8 +217,9 @@ export function loadConfig(env: Env = process.env): Config {
       numWorkers,
       workerBin,
       workerLogLevel: oneOf(env, 'MEDIASOUP_LOG_LEVEL', 'warn', ['debug', 'warn', 'error', 'none'] as const),
-      listenIp: ip(env, 'RTC_LISTEN_IP', '127.0.0.1'),
-      announcedAddress: address(env, 'RTC_ANNOUNCED_ADDRESS'),
+      listenIp,
+      announcedAddress,
+      listen: listenPlan(listenIp, announcedAddress, network),
       rtcBasePort,
       rtcMinPort,
       rtcMaxPort,
@@ -185,5 +232,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxIncomingBitrate: integer(env, 'MAX_INCOMING_BITRATE', 3_000_000, 100_000, 100_000_000),
       allowPlainTransports: boolean(env, 'ALLOW_PLAIN_TRANSPORTS', false),
     },
+    ice: iceSettings(env),
+    https: httpsSettings(env),
+    turn: turnServerSettings(env, listenIp, rtcPorts),
   };
 }

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 import { WorkerPool } from './media/worker-pool';
 import { buildApp } from './app';
+import type { Logger } from 'pino';
 
 function configOrExit(): Config {
   try {
@@ -19,15 +20,26 @@ function configOrExit(): Config {
   }
 }
 
+/** What browsers will be told about STUN/TURN (never the secret). */
+function logIceServers(config: Config, log: Logger): void {
+  const { stunUrls, turnUrls, credentialTtlSeconds } = config.ice;
+  if (turnUrls.length === 0 && stunUrls.length === 0) {
+    log.info('no STUN/TURN configured: browsers connect to the announced addresses directly (set TURN_URLS for networks that block that)');
+    return;
+  }
+  log.info({ stun: stunUrls, turn: turnUrls, credentialTtlSeconds }, 'browsers get these ICE servers (TURN with time-limited credentials)');
+}
+
 async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config.logLevel);
   const pool = await WorkerPool.create(config.media, log.child({ layer: 'media' }));
-  const { app } = await buildApp({ config, log, pool });
+  const { app, scheme } = await buildApp({ config, log, pool });
   await app.listen({ host: config.http.host, port: config.http.port });
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
   const port = (app.server.address() as { port: number }).port;
-  log.info(`Confero is up: open http://${host}:${port}/`);
+  log.info(`Confero is up: open ${scheme}://${host}:${port}/`);
+  logIceServers(config, log);
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {

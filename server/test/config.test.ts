@@ -24,6 +24,17 @@ describe('config', () => {
       MEDIASOUP_LOG_LEVEL: 'error',
       RTC_LISTEN_IP: '0.0.0.0',
       RTC_ANNOUNCED_ADDRESS: 'sfu.example.org',
+      HTTPS_CERT: 'self-signed',
+      STUN_URLS: 'stun:stun.example.org:3478',
+      TURN_URLS: 'turn:turn.example.org:3478?transport=udp,turns:[2001:db8::1]:5349?transport=tcp',
+      TURN_SECRET: 'sixteen-chars-at-least',
+      TURN_CREDENTIAL_TTL: '7200',
+      TURN_LISTEN_IP: '10.0.0.2',
+      TURN_PORT: '3479',
+      TURN_TLS_PORT: '5350',
+      TURN_MIN_PORT: '60000',
+      TURN_MAX_PORT: '60100',
+      TURN_REALM: 'example.org',
       RTC_BASE_PORT: '50000',
       RTC_MIN_PORT: '51000',
       RTC_MAX_PORT: '52000',
@@ -37,14 +48,25 @@ describe('config', () => {
       rtcBasePort: 50000,
       rtcMinPort: 51000,
       rtcMaxPort: 52000,
+      listen: [{ ip: '0.0.0.0', announcedAddress: 'sfu.example.org' }],
     });
+    expect(config.https).toBe('self-signed');
+    expect(config.ice).toEqual({
+      stunUrls: ['stun:stun.example.org:3478'],
+      turnUrls: ['turn:turn.example.org:3478?transport=udp', 'turns:[2001:db8::1]:5349?transport=tcp'],
+      turnSecret: 'sixteen-chars-at-least',
+      credentialTtlSeconds: 7200,
+    });
+    expect(config.turn).toEqual({ listenIp: '10.0.0.2', port: 3479, tlsPort: 5350, tls: undefined, minPort: 60000, maxPort: 60100, realm: 'example.org' });
     // The README table is generated from SETTINGS: it must name each variable loadConfig reads.
     expect(SETTINGS.map((s) => s.name).sort()).toEqual(
       [
         'HTTP_HOST', 'HTTP_PORT', 'LOG_LEVEL', 'MEDIASOUP_NUM_WORKERS', 'MEDIASOUP_WORKER_BIN', 'MEDIASOUP_LOG_LEVEL',
         'RTC_LISTEN_IP', 'RTC_ANNOUNCED_ADDRESS', 'RTC_BASE_PORT', 'RTC_MIN_PORT', 'RTC_MAX_PORT',
         'MAX_PEERS_PER_ROOM', 'MAX_PRODUCERS_PER_PEER', 'MAX_MESSAGE_BYTES', 'EMPTY_ROOM_GRACE_MS',
-        'MAX_INCOMING_BITRATE', 'ALLOW_PLAIN_TRANSPORTS',
+        'MAX_INCOMING_BITRATE', 'ALLOW_PLAIN_TRANSPORTS', 'HTTPS_CERT', 'HTTPS_KEY', 'STUN_URLS', 'TURN_URLS',
+        'TURN_SECRET', 'TURN_CREDENTIAL_TTL', 'TURN_LISTEN_IP', 'TURN_PORT', 'TURN_TLS_PORT', 'TURN_TLS_CERT', 'TURN_TLS_KEY',
+        'TURN_MIN_PORT', 'TURN_MAX_PORT', 'TURN_REALM',
       ].sort(),
     );
   });
@@ -63,6 +85,13 @@ describe('config', () => {
     ['MAX_PEERS_PER_ROOM', '0', 'an integer from 1'],
     ['MAX_MESSAGE_BYTES', '10', 'an integer from 1024'],
     ['ALLOW_PLAIN_TRANSPORTS', 'maybe', 'true or false'],
+    ['HTTPS_CERT', '/nonexistent/cert.pem', 'a readable file'],
+    ['TURN_URLS', 'http://turn.example.org', 'turn/turns URLs like turn:host:3478?transport=udp'],
+    ['TURN_URLS', 'turn:host:3478?transport=sctp', 'turn/turns URLs'],
+    ['STUN_URLS', 'turn:host:3478', 'stun/stuns URLs'],
+    ['TURN_CREDENTIAL_TTL', '10', 'an integer from 60'],
+    ['TURN_MIN_PORT', '40500', 'a relay range outside the media ports'],
+    ['TURN_REALM', 'a realm with spaces', 'letters, digits'],
   ])('rejects %s=%s', (variable, value, expected) => {
     let caught: unknown;
     try {
@@ -74,6 +103,18 @@ describe('config', () => {
     expect((caught as ConfigError).variable).toBe(variable);
     expect((caught as ConfigError).message).toContain(expected);
     expect((caught as ConfigError).message).toContain(variable);
+  });
+
+  it('rejects settings that need a partner setting', () => {
+    expect(() => loadConfig({ TURN_URLS: 'turn:host:3478' })).toThrow(/TURN_SECRET.*since TURN_URLS is set/);
+    expect(() => loadConfig({ HTTPS_KEY: '/etc/hostname' })).toThrow(/HTTPS_CERT.*since HTTPS_KEY is set/);
+    expect(() => loadConfig({ HTTPS_CERT: '/etc/hostname' })).toThrow(/HTTPS_KEY.*since HTTPS_CERT is set/);
+    expect(() => loadConfig({ HTTPS_CERT: 'self-signed', HTTPS_KEY: '/etc/hostname' })).toThrow(/HTTPS_KEY.*nothing when HTTPS_CERT=self-signed/);
+  });
+
+  it('never shows a secret in its error', () => {
+    expect(() => loadConfig({ TURN_SECRET: 'short-secret' })).toThrow(/TURN_SECRET="\(hidden\)".*at least 16 characters/);
+    expect(() => loadConfig({ TURN_SECRET: 'short-secret' })).not.toThrow(/short-secret/);
   });
 
   it('rejects overlapping port ranges', () => {

@@ -3,6 +3,7 @@
  * Kept apart from session.ts so UI code and bots can import the types without the implementation.
  */
 import type { MediaSource, Notification } from '../../../protocol/src';
+import type { MediaConnectivity } from './media-connectivity';
 
 /**
  * - connecting:   join() is running
@@ -73,6 +74,11 @@ export interface SessionEvents {
   unpublished: { source: MediaSource; reason: UnpublishReason };
   /** Every server notification, raw — for stats panels and bots (scores, layer changes…). */
   notification: Notification;
+  /**
+   * Whether audio/video gets through (ICE), for the whole call. 'failed' stays until 'connected': the
+   * session keeps retrying (ICE restarts, then rejoins) meanwhile.
+   */
+  media: MediaConnectivity;
   /** A non-fatal problem (a consume or an ICE restart failed…); the session carries on. */
   error: { context: string; error: Error };
 }

@@ -26,9 +26,9 @@ export {
   SignallingConnection,
   type SignallingEvents,
   type SignallingOptions,
-  type WebSocketConstructor,
   type WebSocketLike,
 } from './signalling';
 export { backoffDelay, DEFAULT_BACKOFF, isRetryable } from './recovery';
+export { ICE_STUCK_MS, type MediaConnectivity, type MediaConnectivityState } from './media-connectivity';
 export { ProtocolError, PROTOCOL_VERSION, type ErrorCode } from './protocol';
 export type { MediaSource } from '../../../protocol/src';

@@ -1,6 +1,5 @@
 /** ConferenceSession's options and their defaults. */
 import type { types } from 'mediasoup-client';
-import type { WebSocketConstructor } from './signalling';
 
 export interface SessionOptions {
   /** The signalling endpoint, e.g. wss://host/ws. */
@@ -11,8 +10,6 @@ export interface SessionOptions {
   token?: string;
   /** mediasoup-client handler factory; Node tests and bots pass FakeHandler.createFactory(...). */
   handlerFactory?: types.HandlerFactory;
-  /** WebSocket constructor; defaults to globalThis.WebSocket (looked up when connecting). */
-  WebSocketImpl?: WebSocketConstructor;
   /** Only use TURN relay candidates (iceTransportPolicy 'relay'). Default false. */
   forceRelay?: boolean;
   /** Open DataChannels for chat. Default true. */

@@ -11,7 +11,7 @@ import type { Device } from 'mediasoup-client';
 import type { Notification, ResponseData } from '../../../protocol/src';
 import { PROTOCOL_VERSION, ProtocolError } from './protocol';
 import type { DeviceSlot } from './device';
-import { ConnectionClosedError, SignallingConnection, type WebSocketConstructor } from './signalling';
+import { ConnectionClosedError, SignallingConnection } from './signalling';
 import { createTransport } from './transports';
 
 export interface LinkSettings {
@@ -19,7 +19,6 @@ export interface LinkSettings {
   room: string;
   displayName: string;
   token?: string;
-  WebSocketImpl?: WebSocketConstructor;
   requestTimeoutMs?: number;
   forceRelay: boolean;
   enableDataChannels: boolean;
@@ -49,10 +48,7 @@ export class RoomLink {
 
   constructor(settings: LinkSettings) {
     this.#settings = settings;
-    this.signalling = new SignallingConnection(settings.url, {
-      WebSocketImpl: settings.WebSocketImpl,
-      requestTimeoutMs: settings.requestTimeoutMs,
-    });
+    this.signalling = new SignallingConnection(settings.url, { requestTimeoutMs: settings.requestTimeoutMs });
     this.signalling.on('notification', (notification) => {
       if (this.#closed) return;
       if (this.#handlers) this.#handlers.onNotification(notification);

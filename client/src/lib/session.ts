@@ -25,6 +25,7 @@ import { PeerList } from './peers';
 import { Publisher, type PublishOptions } from './publishing';
 import { RoomLink, type LinkSettings } from './room-link';
 import { ConnectionClosedError } from './signalling';
+import { MediaConnectivityWatch } from './media-connectivity';
 
 /** leave() tells the server, but does not wait long for a server that is gone. */
 const LEAVE_TIMEOUT_MS = 1_500;
@@ -38,6 +39,7 @@ export class ConferenceSession extends Emitter<SessionEvents> {
   readonly #chat = new Chat(this, (peerId) => this.#peers.get(peerId)?.displayName ?? 'unknown');
   #state: ConnectionState = 'closed';
   #link: RoomLink | undefined;
+  #mediaWatch: MediaConnectivityWatch | undefined;
   /** One per join() … leave(); aborting it stops a running connect or reconnection loop. */
   #run: AbortController | undefined;
   #peerId: string | undefined;
@@ -183,6 +185,12 @@ export class ConferenceSession extends Emitter<SessionEvents> {
     const link = new RoomLink(this.#options satisfies LinkSettings);
     this.#link = link;
     await link.connect(this.#devices);
+    this.#mediaWatch = new MediaConnectivityWatch(
+      { iceServers: link.joined.iceServers, relayOnly: this.#options.forceRelay },
+      (media) => this.emit('media', media),
+    );
+    this.#mediaWatch.watch(link.sendTransport);
+    this.#mediaWatch.watch(link.recvTransport);
     try {
       if (run.signal.aborted) throw new ConnectionClosedError('left while joining');
       const { peerId, room, peers } = link.joined;
@@ -285,6 +293,8 @@ export class ConferenceSession extends Emitter<SessionEvents> {
   #teardown(): void {
     const link = this.#link;
     this.#link = undefined;
+    this.#mediaWatch?.close();
+    this.#mediaWatch = undefined;
     link?.close();
     this.#remote.removeAll();
     this.#chat.reset();

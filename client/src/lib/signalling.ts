@@ -2,8 +2,8 @@
  * The signalling WebSocket: typed requests with ids and timeouts, typed notifications. It knows the
  * envelope format and nothing about rooms or media — session code builds on top of it.
  *
- * DOM-free on purpose: the WebSocket constructor is injected (Node bots pass `ws`), and the global one is
- * only looked up when a connection is constructed, never at import time.
+ * DOM-free on purpose: it uses the global WebSocket, which browsers and Node ≥ 22 both have, and looks it
+ * up only when connecting, never at import time.
  */
 import type { MethodName, Notification, RequestData, ResponseData } from '../../../protocol/src';
 import { ERROR_CODES, ProtocolError, type ErrorCode } from './protocol';
@@ -25,11 +25,9 @@ export interface WebSocketLike {
   /* eslint-enable @typescript-eslint/no-explicit-any */
 }
 
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 export interface SignallingOptions {
-  /** Defaults to globalThis.WebSocket (browsers, Node ≥ 22). Node 20 callers pass `ws`'s WebSocket. */
-  WebSocketImpl?: WebSocketConstructor;
   /** How long a request (and open()) may take before it is rejected. */
   requestTimeoutMs?: number;
 }
@@ -71,7 +69,6 @@ const OPEN = 1;
 
 export class SignallingConnection extends Emitter<SignallingEvents> {
   readonly #url: string;
-  readonly #WebSocketImpl: WebSocketConstructor;
   readonly #timeoutMs: number;
   #socket: WebSocketLike | undefined;
   #nextId = 1;
@@ -83,9 +80,6 @@ export class SignallingConnection extends Emitter<SignallingEvents> {
   constructor(url: string, options: SignallingOptions = {}) {
     super();
     this.#url = url;
-    const impl = options.WebSocketImpl ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!impl) throw new Error('no WebSocket implementation: pass WebSocketImpl (e.g. `ws` in Node 20)');
-    this.#WebSocketImpl = impl;
     this.#timeoutMs = options.requestTimeoutMs ?? 10_000;
   }
 
@@ -110,7 +104,7 @@ export class SignallingConnection extends Emitter<SignallingEvents> {
 
       let socket: WebSocketLike;
       try {
-        socket = new this.#WebSocketImpl(this.#url);
+        socket = new (globalThis as unknown as { WebSocket: WebSocketConstructor }).WebSocket(this.#url);
       } catch (error) {
         this.#settleOpen(error instanceof Error ? error : new Error(String(error)));
         this.#handleClose(1006, 'could not create the socket');

@@ -96,8 +96,11 @@ function watchIce(transport: types.Transport, setup: TransportSetup): void {
     restarts++;
     restarting = true;
     try {
-      const { iceParameters } = await setup.signalling.request('restartIce', { transportId: transport.id });
-      if (!transport.closed) await transport.restartIce({ iceParameters });
+      const { iceParameters, iceServers } = await setup.signalling.request('restartIce', { transportId: transport.id });
+      if (transport.closed) return;
+      // Fresh TURN credentials first: a long call can outlive the ones it joined with.
+      await transport.updateIceServers({ iceServers });
+      await transport.restartIce({ iceParameters });
     } catch (error) {
       // Usually the signalling is down too; the session's reconnection takes over then.
       if (!transport.closed && setup.signalling.isOpen) setup.onError('restartIce', error as Error);

@@ -11,6 +11,7 @@ import type { JoinChoice } from './join-page';
 import { TileGrid } from './tiles';
 import { SidePanel } from './side-panel';
 import { StatsPanel } from './stats-panel';
+import { mediaProblemText } from './media-problem';
 
 /** body[data-state]: the stable hook tests and bots wait on. */
 function setPageState(state: 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left'): void {
@@ -28,6 +29,8 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
   const stats = new StatsPanel(() => session.statsSources());
   const state = h('span', { class: 'state', 'data-value': 'connecting', text: 'connecting…' });
   const banner = h('div', { class: 'banner', hidden: true, text: 'Reconnecting…' });
+  // body[data-media] and this notice: media (ICE) can fail while signalling works, e.g. behind a firewall.
+  const mediaNotice = h('div', { class: 'banner media-problem', role: 'alert', hidden: true });
   const copy = h('button', { text: 'Invite' });
   copy.addEventListener('click', () => void navigator.clipboard?.writeText(inviteLink(choice.room)).then(() => (copy.textContent = 'Copied')));
 
@@ -84,6 +87,7 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
     ]),
     stats.element,
     banner,
+    mediaNotice,
   );
 
   session.on('connectionState', (value: ConnectionState) => {
@@ -95,6 +99,15 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
       setPageState('reconnecting');
     }
     if (value === 'connected') setPageState('joined');
+  });
+  session.on('media', (media) => {
+    document.body.dataset.media = media.state;
+    if (media.state === 'failed') {
+      mediaNotice.textContent = mediaProblemText(media, location.hostname);
+      mediaNotice.hidden = false;
+    } else if (media.state === 'connected') {
+      mediaNotice.hidden = true;
+    }
   });
   session.on('joined', ({ peerId }) => {
     document.body.dataset.peerId = peerId;

@@ -3,12 +3,13 @@ import type { WorkerPool } from '../media/worker-pool';
 
 /**
  * /healthz answers 200 while at least one worker lives (the process can still serve), with how many of
- * the configured workers are up, so a load balancer sees degradation before an outage.
+ * the configured workers are up, so a load balancer sees degradation before an outage. It also names the
+ * Node runtime, so an operator (and the runtime test) can see what the server really runs on.
  */
 export function registerHealthRoutes(app: FastifyInstance, deps: { pool: WorkerPool; expectedWorkers: number }): void {
   app.get('/healthz', async (_request, reply) => {
     const workers = deps.pool.slots.map((slot) => ({ index: slot.index, pid: slot.worker.pid, routers: slot.routers }));
     const status = workers.length === 0 ? 'down' : workers.length < deps.expectedWorkers ? 'degraded' : 'ok';
-    return reply.code(workers.length === 0 ? 503 : 200).send({ status, workers, expectedWorkers: deps.expectedWorkers });
+    return reply.code(workers.length === 0 ? 503 : 200).send({ status, workers, expectedWorkers: deps.expectedWorkers, node: process.versions.node });
   });
 }

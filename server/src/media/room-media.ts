@@ -69,8 +69,9 @@ export class RoomMedia {
     return this.router.createPlainTransport<TransportAppData>({
       listenInfo: {
         protocol: 'udp',
-        ip: this.media.listenIp,
-        announcedAddress: this.media.announcedAddress,
+        // Plain RTP has no ICE: one address, the first (IPv4 when there is one) of the media listen plan.
+        ip: this.media.listen[0]!.ip,
+        ...(this.media.listen[0]!.announcedAddress ? { announcedAddress: this.media.listen[0]!.announcedAddress } : {}),
         portRange: { min: this.media.rtcMinPort, max: this.media.rtcMaxPort },
       },
       rtcpMux: true,

@@ -11,6 +11,7 @@ import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import { announcedAddresses, type ListenAddress } from './listen-addresses';
 
 type MediaConfig = Config['media'];
 
@@ -98,16 +99,11 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     });
     let webRtcServer: types.WebRtcServer;
     try {
-      const listen = { ip: this.#config.listenIp, announcedAddress: this.#config.announcedAddress, port };
-      webRtcServer = await worker.createWebRtcServer({
-        listenInfos: [
-          { protocol: 'udp', ...listen },
-          { protocol: 'tcp', ...listen },
-        ],
-      });
+      webRtcServer = await worker.createWebRtcServer({ listenInfos: webRtcListenInfos(this.#config.listen, port) });
     } catch (error) {
       worker.close();
-      throw new Error(`worker ${index}: cannot listen on ${this.#config.listenIp}:${port} (udp+tcp): ${String(error)}`);
+      const where = this.#config.listen.map((entry) => entry.ip).join(' and ');
+      throw new Error(`worker ${index}: cannot listen on ${where} port ${port} (udp+tcp): ${String(error)}`);
     }
     const slot: WorkerSlot = { index, worker, webRtcServer, routers: 0 };
     worker.observer.on('newrouter', (router) => {
@@ -115,7 +111,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       router.observer.once('close', () => slot.routers--);
     });
     worker.once('died', (error) => this.#onDied(slot, error));
-    this.#log.info({ worker: index, pid: worker.pid, port }, 'mediasoup worker started');
+    const candidates = announcedAddresses(this.#config.listen).map((address) => `${address.includes(':') ? `[${address}]` : address}:${port}`);
+    this.#log.info({ worker: index, pid: worker.pid, port }, `mediasoup worker started; ICE candidates carry ${candidates.join(', ')} (udp+tcp)`);
     return slot;
   }
 
@@ -175,4 +172,17 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       ),
     );
   }
+}
+
+/** One UDP and one TCP listen info per listen address, all on the worker's port. */
+function webRtcListenInfos(listen: ListenAddress[], port: number): types.TransportListenInfo[] {
+  return listen.flatMap(({ ip, announcedAddress, ipv6Only }) =>
+    (['udp', 'tcp'] as const).map((protocol) => ({
+      protocol,
+      ip,
+      port,
+      ...(announcedAddress ? { announcedAddress } : {}),
+      ...(ipv6Only ? { flags: { ipv6Only: true } } : {}),
+    })),
+  );
 }

@@ -24,7 +24,8 @@ import type { Handler } from './handlers/context';
 export interface SessionDeps {
   directory: RoomDirectory;
   limits: RoomLimits;
-  iceServers: () => IceServer[];
+  /** STUN/TURN servers for this peer, with credentials minted for it (fresh on every call). */
+  iceServers: (peerId: string) => IceServer[];
   routerRtpCapabilities: () => Promise<types.RtpCapabilities>;
   log: Logger;
 }
@@ -63,7 +64,7 @@ export class PeerSession {
     }
     if (!isRoomMethod(method)) throw new ProtocolError('unknown_method', `unknown method ${method}`);
     const handler = roomHandlers[method] as unknown as Handler<M>;
-    return handler(joined, data);
+    return handler({ ...joined, iceServers: () => this.deps.iceServers(joined.peer.id) }, data);
   }
 
   /** The joined peer and room, if any; a room closed under us (worker died) counts as not joined. */
@@ -101,7 +102,7 @@ export class PeerSession {
       room: room.name,
       routerRtpCapabilities: room.router.rtpCapabilities as never,
       peers: others,
-      iceServers: this.deps.iceServers(),
+      iceServers: this.deps.iceServers(peer.id),
       limits: {
         maxPeersPerRoom: this.deps.limits.maxPeersPerRoom,
         maxProducersPerPeer: this.deps.limits.maxProducersPerPeer,

@@ -1,11 +1,13 @@
 /** What every in-room handler gets: the peer making the request and its room. */
-import { ProtocolError, type MethodName, type RequestData, type ResponseData } from '../../../../protocol/src';
+import { ProtocolError, type IceServer, type MethodName, type RequestData, type ResponseData } from '../../../../protocol/src';
 import type { Peer } from '../peer';
 import type { Room } from '../room';
 
 export interface HandlerContext {
   peer: Peer;
   room: Room;
+  /** STUN/TURN servers with fresh credentials for this peer. */
+  iceServers: () => IceServer[];
 }
 
 export type Handler<M extends MethodName> = (ctx: HandlerContext, data: RequestData<M>) => Promise<ResponseData<M>>;

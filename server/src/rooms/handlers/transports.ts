@@ -57,5 +57,5 @@ export const restartIce: Handler<'restartIce'> = async (ctx, data) => {
   const transport = own(ctx, ctx.peer.transports, data.transportId, 'transport');
   if (transport.type !== 'webrtc') throw new ProtocolError('bad_request', 'only WebRTC transports have ICE');
   const iceParameters = await transport.restartIce();
-  return { iceParameters };
+  return { iceParameters, iceServers: ctx.iceServers() };
 };

@@ -1,0 +1,89 @@
+/**
+ * The certificate for HTTPS/WSS. Browsers give camera and microphone only to https:// pages (or
+ * localhost), so serving a LAN or a public address needs TLS. HTTPS_CERT/HTTPS_KEY name PEM files (e.g.
+ * Let's Encrypt's); HTTPS_CERT=self-signed makes one for every name and address of this host, caches it
+ * and reuses it while those stay the same, so a LAN demo costs one click-through per browser, once.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { generate } from 'selfsigned';
+import type { Config } from '../config';
+
+export interface TlsFiles {
+  key: string;
+  cert: string;
+}
+
+/** A cached self-signed certificate is renewed when it expires within this long. */
+const RENEW_BEFORE_MS = 30 * 24 * 3600 * 1000;
+const VALID_DAYS = 365;
+
+export function cacheDir(): string {
+  return process.env.CONFERO_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'confero');
+}
+
+/** The PEM key and certificate to serve, or undefined for plain HTTP. */
+export async function loadTls(config: Config, log: { info: (message: string) => void }): Promise<TlsFiles | undefined> {
+  const https = config.https;
+  if (https === undefined) return undefined;
+  if (https !== 'self-signed') return { key: fs.readFileSync(https.key, 'utf8'), cert: fs.readFileSync(https.cert, 'utf8') };
+  const names = hostNames(config);
+  const dir = path.join(cacheDir(), 'tls');
+  const id = crypto.createHash('sha256').update(names.join(',')).digest('hex').slice(0, 16);
+  const keyFile = path.join(dir, `self-signed-${id}.key`);
+  const certFile = path.join(dir, `self-signed-${id}.crt`);
+  const cached = readIfFresh(keyFile, certFile);
+  if (cached) return cached;
+  const made = await selfSigned(names);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(keyFile, made.key, { mode: 0o600 });
+  fs.writeFileSync(certFile, made.cert);
+  log.info(`made a self-signed certificate for ${names.join(', ')} (${certFile}); browsers will ask once to accept it`);
+  return made;
+}
+
+/** Every name a browser on this machine or the LAN may use for the server. */
+export function hostNames(config: Config): string[] {
+  const names = new Set<string>(['localhost', os.hostname(), '127.0.0.1', '::1']);
+  for (const infos of Object.values(os.networkInterfaces())) {
+    for (const info of infos ?? []) if (!info.internal && !/^fe80:/i.test(info.address)) names.add(info.address);
+  }
+  for (const entry of config.media.listen) names.add(entry.announcedAddress ?? entry.ip);
+  if (config.http.host !== '0.0.0.0' && config.http.host !== '::') names.add(config.http.host);
+  names.delete('0.0.0.0');
+  names.delete('::');
+  return [...names].sort();
+}
+
+function readIfFresh(keyFile: string, certFile: string): TlsFiles | undefined {
+  try {
+    const cert = fs.readFileSync(certFile, 'utf8');
+    const validTo = Date.parse(new crypto.X509Certificate(cert).validTo);
+    if (validTo - Date.now() < RENEW_BEFORE_MS) return undefined;
+    return { key: fs.readFileSync(keyFile, 'utf8'), cert };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A fresh self-signed certificate (EC P-256, SHA-256) for these DNS names and IP addresses. */
+export async function selfSigned(names: string[]): Promise<TlsFiles> {
+  const notBeforeDate = new Date(Date.now() - 60_000);
+  const notAfterDate = new Date(notBeforeDate.getTime() + VALID_DAYS * 24 * 3600 * 1000);
+  const pems = await generate([{ name: 'commonName', value: names.find((n) => net.isIP(n) === 0 && n !== 'localhost') ?? 'localhost' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    notBeforeDate,
+    notAfterDate,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: names.map((n) => (net.isIP(n) ? { type: 7, ip: n } : { type: 2, value: n })) },
+    ],
+  });
+  return { key: pems.private, cert: pems.cert };
+}
