@@ -20,7 +20,7 @@ const forTests = process.argv.includes('--for-tests');
 
 /** Debian packages the test suite needs beyond the worker: openssl for test certificates, g++ and
  *  libsrtp2-dev for the SRTP compatibility-header test, Chromium for the browser tests. */
-const TEST_APT_PACKAGES = ['openssl', 'chromium', ...BUILD_APT_PACKAGES];
+const TEST_APT_PACKAGES = ['openssl', 'chromium', 'firefox-esr', 'nftables', 'iproute2', 'coturn', ...BUILD_APT_PACKAGES];
 
 function checkNode() {
   const [major, minor] = process.versions.node.split('.').map(Number);

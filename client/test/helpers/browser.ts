@@ -1,14 +1,18 @@
 /**
- * Debian's Chromium driven by puppeteer-core, with fake camera and microphone. Each participant gets its
- * own incognito-like browser context in one browser process (cheaper than a browser per participant).
- * Chromium's profile and $HOME writes go to a temp dir so tests leave nothing behind.
+ * Test browsers driven by puppeteer-core, with fake camera and microphone: Debian's Chromium (the default)
+ * or Firefox ESR (over WebDriver BiDi). Each participant gets its own incognito-like browser context in
+ * one browser process (cheaper than a browser per participant). Profile and $HOME writes go to a temp dir
+ * so tests leave nothing behind. puppeteer-core never downloads a browser: both come from Debian.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type LaunchOptions, type Page } from 'puppeteer-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+
+export type BrowserName = 'chromium' | 'firefox';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -29,23 +33,71 @@ export const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
+/**
+ * Firefox prefs: fake camera and microphone without a prompt, autoplay, and getUserMedia on plain-http
+ * non-localhost origins (test hosts). Background-tab throttling off: every participant but one is a
+ * background tab, and Firefox would otherwise stop decoding their video after a few seconds.
+ */
+export const FIREFOX_PREFS: Record<string, unknown> = {
+  'media.navigator.streams.fake': true,
+  'media.navigator.permission.disabled': true,
+  'media.autoplay.default': 0,
+  'media.autoplay.block-webaudio': false,
+  'media.block-autoplay-until-in-foreground': false,
+  'media.devices.insecure.enabled': true,
+  'media.getusermedia.insecure.enabled': true,
+  'media.suspend-bkgnd-video.enabled': false,
+  'dom.min_background_timeout_value': 4,
+  'dom.timeout.enable_budget_timer_throttling': false,
+};
+
+export interface LaunchBrowserOptions {
+  /** Default 'chromium'. */
+  browser?: BrowserName;
+  /**
+   * Plain-http origins (e.g. a test host's `http://10.x.y.2:3000`) where getUserMedia must work. Browsers
+   * allow capture only on https or localhost; Chromium needs each origin named, Firefox allows all
+   * insecure origins through FIREFOX_PREFS.
+   */
+  secureOrigins?: string[];
+}
+
 export interface TestBrowser {
+  name: BrowserName;
   browser: Browser;
   newParticipant(): Promise<Page>;
   close(): Promise<void>;
 }
 
-export async function launchBrowser(): Promise<TestBrowser> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'confero-chromium-'));
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM_PATH,
+export async function launchBrowser(options: LaunchBrowserOptions = {}): Promise<TestBrowser> {
+  const name = options.browser ?? 'chromium';
+  const executablePath = name === 'firefox' ? FIREFOX_PATH : CHROMIUM_PATH;
+  if (!fs.existsSync(executablePath)) {
+    const variable = name === 'firefox' ? 'FIREFOX_PATH' : 'CHROMIUM_PATH';
+    throw new Error(`${name} not found at ${executablePath}: run \`node scripts/setup.mjs --for-tests\` or set ${variable}`);
+  }
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), `confero-${name}-`));
+  const common: LaunchOptions = {
+    executablePath,
     headless: true,
-    args: CHROMIUM_ARGS,
     userDataDir: path.join(home, 'profile'),
     env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
     protocolTimeout: 60_000,
-  });
+  };
+  const secure = options.secureOrigins?.length ? [`--unsafely-treat-insecure-origin-as-secure=${options.secureOrigins.join(',')}`] : [];
+  let browser: Browser;
+  try {
+    browser = await puppeteer.launch(
+      name === 'firefox'
+        ? { ...common, browser: 'firefox', extraPrefsFirefox: FIREFOX_PREFS }
+        : { ...common, browser: 'chrome', args: [...CHROMIUM_ARGS, ...secure] },
+    );
+  } catch (error) {
+    fs.rmSync(home, { recursive: true, force: true });
+    throw error;
+  }
   return {
+    name,
     browser,
     async newParticipant() {
       const context = await browser.createBrowserContext();
@@ -55,8 +107,14 @@ export async function launchBrowser(): Promise<TestBrowser> {
       return page;
     },
     async close() {
-      await browser.close();
-      fs.rmSync(home, { recursive: true, force: true });
+      try {
+        // Bounded: a browser that hangs on close must not hang afterAll; kill it instead.
+        const closed = browser.close().then(() => true, () => false);
+        const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 15_000).unref());
+        if (!(await Promise.race([closed, timeout]))) browser.process()?.kill('SIGKILL');
+      } finally {
+        fs.rmSync(home, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * What a test can ask a participant's page: state, remote videos and whether they really play, audio
- * energy. Everything goes through the page's stable automation hooks (data-* attributes) and the
- * standard media APIs, not through the app's internals.
+ * energy, the ICE pair in use. Everything goes through the page's stable automation hooks (data-*
+ * attributes, and `globalThis.confero.session` for the browser's own WebRTC stats) and the standard media
+ * APIs, not through the app's internals. The probes work in Chromium and Firefox alike.
  */
 import type { Page } from 'puppeteer-core';
 
@@ -9,7 +10,13 @@ export interface RemoteVideo {
   peerId: string;
   source: string;
   width: number;
+  /**
+   * Frames shown so far. Chromium: getVideoPlaybackQuality().totalVideoFrames. Headless Firefox keeps that
+   * at 0 while the video plays (and, in Firefox 153, mozDecodedFrames too), so there it is mozPaintedFrames.
+   */
   frames: number;
+  /** currentTime (s): advances while the video plays, in every browser. */
+  time: number;
 }
 
 export async function waitJoined(page: Page, timeoutMs = 20_000): Promise<void> {
@@ -22,7 +29,8 @@ export function remoteVideos(page: Page): Promise<RemoteVideo[]> {
       peerId: v.dataset.peerId!,
       source: v.dataset.source!,
       width: v.videoWidth,
-      frames: v.getVideoPlaybackQuality().totalVideoFrames,
+      frames: v.getVideoPlaybackQuality().totalVideoFrames || ((v as { mozPaintedFrames?: number }).mozPaintedFrames ?? 0),
+      time: v.currentTime,
     })),
   );
 }
@@ -97,4 +105,86 @@ export async function waitFramesAdvance(page: Page, keys: string[], minFrames = 
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * Waits (bounded) until each named remote video (`peerId:source`) has a size and its currentTime has
+ * advanced by `minSeconds` since it was first seen with one — "playing" in a way that holds in Chromium
+ * and Firefox alike. Resolves with when (Date.now()) each first had a size and a running clock.
+ */
+export async function waitVideoPlaying(page: Page, keys: string[], minSeconds = 0.5, timeoutMs = 20_000): Promise<Map<string, number>> {
+  const firstPlaying = new Map<string, { at: number; time: number }>();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const videos = new Map((await remoteVideos(page)).map((v) => [`${v.peerId}:${v.source}`, v]));
+    const now = Date.now();
+    for (const key of keys) {
+      const video = videos.get(key);
+      if (video && video.width > 0 && video.time > 0 && !firstPlaying.has(key)) firstPlaying.set(key, { at: now, time: video.time });
+    }
+    const lagging = keys.filter((key) => {
+      const first = firstPlaying.get(key);
+      return !first || (videos.get(key)?.time ?? 0) - first.time < minSeconds;
+    });
+    if (lagging.length === 0) return new Map([...firstPlaying].map(([key, { at }]) => [key, at]));
+    if (now > deadline) {
+      throw new Error(`not playing within ${timeoutMs} ms: ${lagging.join(', ')} (${JSON.stringify([...videos.values()])})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export interface CandidateInfo {
+  protocol: string;
+  candidateType: string;
+  address: string;
+  port: number;
+  tcpType?: string;
+}
+
+export interface SelectedPair {
+  /** The stats source's label, e.g. `me · webcam` or `Ada · webcam`. */
+  label: string;
+  state: string;
+  local: CandidateInfo;
+  remote: CandidateInfo;
+}
+
+/**
+ * The ICE candidate pair each of the page's producers and consumers runs over, from the browser's own
+ * RTCStatsReports (through the session the call view exposes as `globalThis.confero` for tests and
+ * bots). The transport's selectedCandidatePairId where the browser reports it, else the nominated
+ * succeeded pair.
+ */
+export function selectedCandidatePairs(page: Page): Promise<SelectedPair[]> {
+  return page.evaluate(async () => {
+    type Stat = Record<string, unknown> & { id: string; type: string };
+    const session = (globalThis as { confero?: { session?: { statsSources(): { label: string; getStats(): Promise<RTCStatsReport> }[] } } }).confero?.session;
+    if (!session) throw new Error('no globalThis.confero.session on this page');
+    const pick = (s: Stat | undefined) => ({
+      protocol: String(s?.protocol ?? ''),
+      candidateType: String(s?.candidateType ?? ''),
+      address: String(s?.address ?? s?.ip ?? ''),
+      port: Number(s?.port ?? 0),
+      ...(s?.tcpType ? { tcpType: String(s.tcpType) } : {}),
+    });
+    const out = [];
+    for (const source of session.statsSources()) {
+      const stats = new Map<string, Stat>();
+      (await source.getStats()).forEach((s: Stat) => stats.set(s.id, s));
+      const all = [...stats.values()];
+      const transport = all.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+      const pair =
+        (transport && stats.get(String(transport.selectedCandidatePairId))) ??
+        all.find((s) => s.type === 'candidate-pair' && (s.selected || s.nominated) && s.state === 'succeeded');
+      if (!pair) continue;
+      out.push({
+        label: source.label,
+        state: String(pair.state),
+        local: pick(stats.get(String(pair.localCandidateId))),
+        remote: pick(stats.get(String(pair.remoteCandidateId))),
+      });
+    }
+    return out;
+  });
 }
