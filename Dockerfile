@@ -5,7 +5,8 @@ WORKDIR /app
 # Dependencies first (cached layer): the worker and node_modules only depend on these files.
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
-RUN node scripts/setup.mjs
+# --turn: Debian's coturn too, for the compose file's `turn` service (same image, other command).
+RUN node scripts/setup.mjs --turn
 COPY . .
 # Second pass: builds the browser client from the sources now present (everything else is in place).
 RUN node scripts/setup.mjs

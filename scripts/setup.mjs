@@ -2,8 +2,12 @@
 // The set-up step that `npm start` and `npm test` run first. Idempotent and quick when nothing is
 // missing; on a fresh Debian machine it installs what the project needs:
 //   Debian packages (tests only, or when the worker must be built) → a mediasoup worker → npm packages
-//   → the worker placed where mediasoup looks for it → the browser client built.
-// Only Node built-ins here: this runs before node_modules exists.
+//   (among them the project's own Node 22 runtime) → the worker placed where mediasoup looks for it
+//   → the browser client built.
+// Only Node built-ins here: this runs before node_modules exists, so on a fresh machine it runs on the
+// system's Node (20 is enough for this script). Everything after it in an npm script — the server, vitest,
+// tsc, mediasoup's suite — runs on the pinned `node` devDependency: npm puts node_modules/.bin first on
+// PATH, and node_modules/.bin/node is the official Node 22 binary from the npm registry.
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -17,16 +21,28 @@ import { BUILD_APT_PACKAGES } from './mediasoup-worker/build.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const forTests = process.argv.includes('--for-tests');
+/** `npm run turn` runs Debian's coturn. */
+const forTurn = process.argv.includes('--turn');
 
 /** Debian packages the test suite needs beyond the worker: openssl for test certificates, g++ and
  *  libsrtp2-dev for the SRTP compatibility-header test, Chromium for the browser tests. */
 const TEST_APT_PACKAGES = ['openssl', 'chromium', 'firefox-esr', 'nftables', 'iproute2', 'coturn', ...BUILD_APT_PACKAGES];
 
-function checkNode() {
+/** Node that can run this script and npm 11 (which installs the real runtime). */
+function checkBootstrapNode() {
   const [major, minor] = process.versions.node.split('.').map(Number);
-  if (major < 20 || (major === 20 && minor < 19)) {
-    throw new SetupError(`Node ${process.versions.node} is too old: Confero needs Node 20.19 or newer`);
+  if (major < 20 || (major === 20 && minor < 17)) {
+    throw new SetupError(`Node ${process.versions.node} is too old to set up Confero: install Node 20.17 or newer (the project then brings its own Node 22)`);
   }
+}
+
+/** The Node that npm scripts will run on: the pinned devDependency. Says so when it differs from ours. */
+function checkProjectNode() {
+  const projectNode = path.join(root, 'node_modules', '.bin', 'node');
+  if (!fs.existsSync(projectNode)) throw new SetupError('node_modules/.bin/node is missing: the `node` devDependency did not install (rerun with the npm registry reachable)');
+  const version = execFileSync(projectNode, ['--version'], { encoding: 'utf8' }).trim();
+  if (Number(version.slice(1).split('.')[0]) < 22) throw new SetupError(`node_modules/.bin/node is ${version}; Confero needs Node 22 or newer`);
+  return version;
 }
 
 function mediasoupVersion() {
@@ -56,14 +72,18 @@ async function ensureNodeModules(workerBin) {
 }
 
 async function main() {
-  checkNode();
+  checkBootstrapNode();
   if (forTests) await ensurePackages(TEST_APT_PACKAGES, 'the test suite');
+  if (forTurn) await ensurePackages(['coturn'], 'the TURN server (npm run turn)');
   const version = mediasoupVersion();
   const worker = await resolveWorker(version);
   await ensureNodeModules(worker.bin);
+  const nodeVersion = checkProjectNode();
+  // What set-up starts from here on (vite) runs on the project's Node, as npm scripts do.
+  process.env.PATH = `${path.join(root, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH}`;
   placeWorker(root, worker.bin);
   await ensureClientBuild(root);
-  log(`ready in ${elapsed()}: mediasoup ${version}, worker from ${worker.origin} (${worker.bin})`);
+  log(`ready in ${elapsed()}: Node ${nodeVersion}, mediasoup ${version}, worker from ${worker.origin} (${worker.bin})`);
 }
 
 main().catch((error) => {

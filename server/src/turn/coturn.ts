@@ -123,23 +123,27 @@ export interface RunningCoturn {
 
 /**
  * Writes the config into `dir` and starts `turnserver` on it; `prefix` runs it through another command
- * (tests: `ip netns exec NS`). Resolves when coturn accepts TCP on its port.
+ * (tests: `ip netns exec NS`); `echo` also gets its log (npm run turn: stdout). Resolves once it listens.
  */
 export async function startCoturn(
   config: Config,
   plan: CoturnPlan,
   dir: string,
-  options: { prefix?: string[]; verbose?: boolean; stdio?: 'pipe' | 'inherit' } = {},
+  options: { prefix?: string[]; verbose?: boolean; echo?: NodeJS.WritableStream } = {},
 ): Promise<RunningCoturn> {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const configFile = path.join(dir, 'turnserver.conf');
   fs.writeFileSync(configFile, coturnConfigText(config, plan, dir, options), { mode: 0o600 });
   // stdbuf: coturn block-buffers its log when it is a pipe, and we read the log while it runs.
   const argv = [...(options.prefix ?? []), 'stdbuf', '-oL', '-eL', 'turnserver', '-c', configFile];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', options.stdio ?? 'pipe', options.stdio ?? 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
-  child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const collect = (chunk: Buffer): void => {
+    log += chunk.toString();
+    options.echo?.write(chunk);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const running: RunningCoturn = {
     process: child,
@@ -151,30 +155,18 @@ export async function startCoturn(
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
-  const host = plan.listenIp ?? plan.relayIp;
-  for (let waited = 0; ; waited += 100) {
-    if (child.exitCode !== null) throw new Error(`coturn exited with code ${child.exitCode}: ${log.trim().split('\n').slice(-5).join(' | ')}`);
-    if (await acceptsTcp(host, config.turn.port)) return running;
+  // Ready when *this* coturn says its TCP listener is open (a stale one on the same port must not count).
+  // Without listening-ip coturn opens one listener per local address.
+  const host = plan.listenIp ?? 'any address';
+  const listening = new RegExp(`TCP listener opened on : ${plan.listenIp ? plan.listenIp.replace(/[.:]/g, '\\$&') : '\\S+'}:${config.turn.port}\\b`);
+  for (let waited = 0; !listening.test(log); waited += 100) {
+    const tail = (): string => log.trim().split('\n').slice(-5).join(' | ');
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`coturn exited (${child.exitCode ?? child.signalCode}): ${tail()}`);
     if (waited > 15_000) {
       await running.stop();
-      throw new Error(`coturn did not listen on ${host}:${config.turn.port} within 15 s: ${log.trim().split('\n').slice(-5).join(' | ')}`);
+      throw new Error(`coturn did not listen on ${host}:${config.turn.port} within 15 s: ${tail()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-function acceptsTcp(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    socket.setTimeout(1000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
+  return running;
 }

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   if (!config.ice.turnSecret) fail('set TURN_SECRET (coturn\'s static-auth-secret, the same value the SFU gets)', 2);
   const plan = planCoturn(config, await sfuAddresses(config), readHostNetwork());
   const dir = path.join(cacheDir(), 'turn', String(config.turn.port));
-  const coturn = await startCoturn(config, plan, dir, { stdio: 'inherit' });
+  const coturn = await startCoturn(config, plan, dir, { echo: process.stdout });
   const where = plan.listenIp ?? 'all addresses';
   process.stdout.write(
     `confero turn: coturn listening on ${where} port ${config.turn.port} (udp+tcp)` +
