@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { selfSigned } from '../src/edge/tls';
 import { turnCredential } from '../src/turn/credentials';
-import { startTestCoturn, TEST_TURN_SECRET, uclient, waitForLog, type TestCoturn } from './helpers/coturn';
+import { startTestCoturn, TEST_TURN_SECRET, turnPorts, uclient, waitForLog, type TestCoturn } from './helpers/coturn';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { TestPeer } from './helpers/test-peer';
 
@@ -93,6 +94,52 @@ describe('coturn with Confero-issued credentials', () => {
     const config = fs.readFileSync(coturn.coturn.configFile, 'utf8');
     expect(config).toContain(`pidfile=${path.dirname(coturn.coturn.configFile)}`);
     expect(config).toContain(`userdb=${path.dirname(coturn.coturn.configFile)}`);
+  });
+});
+
+describe('npm run turn', () => {
+  const root = path.resolve(__dirname, '../..');
+  const run = (env: Record<string, string>) =>
+    spawn('npm', ['run', 'turn'], { cwd: root, detached: true, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+
+  // Its files go to the project cache (~/.cache/confero/turn/<port>): CONFERO_CACHE_DIR would also move
+  // the worker cache and make set-up rebuild the worker.
+  it('starts coturn from the Confero environment and stops it on Ctrl-C', { timeout: 60_000 }, async () => {
+    const { port, minPort } = turnPorts();
+    const child = run({
+      TURN_SECRET: TEST_TURN_SECRET,
+      TURN_PORT: String(port + 2),
+      TURN_MIN_PORT: String(minPort - 5),
+      TURN_MAX_PORT: String(minPort - 1),
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    try {
+      for (let waited = 0; !out.includes('confero turn: coturn listening') && waited < 30_000; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(out).toContain(`confero turn: coturn listening on 127.0.0.1 port ${port + 2} (udp+tcp)`);
+      const result = await uclient('127.0.0.1', port + 2, issued.username, issued.credential);
+      expect(result.received, result.output.slice(-300)).toBeGreaterThanOrEqual(8);
+      expect(out).not.toContain(TEST_TURN_SECRET);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid!, 'SIGINT');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    }
+    expect(child.exitCode !== null || child.signalCode !== null).toBe(true);
+  });
+
+  it('without TURN_SECRET exits with code 2 and one line saying so', async () => {
+    const child = run({ TURN_SECRET: '' });
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(err.trim().split('\n').filter((line) => line.startsWith('confero turn:'))).toEqual([
+      expect.stringMatching(/confero turn: set TURN_SECRET/),
+    ]);
   });
 });
 

@@ -155,12 +155,11 @@ export async function startCoturn(
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
-  // Ready when *this* coturn says its TCP listener is open (a stale one on the same port must not count).
-  // Without listening-ip coturn opens one listener per local address.
-  const host = plan.listenIp ?? 'any address';
-  const listening = new RegExp(`TCP listener opened on : ${plan.listenIp ? plan.listenIp.replace(/[.:]/g, '\\$&') : '\\S+'}:${config.turn.port}\\b`);
-  for (let waited = 0; !listening.test(log); waited += 100) {
-    const tail = (): string => log.trim().split('\n').slice(-5).join(' | ');
+  // Ready when *this* coturn has set up its servers (its log says so even without `verbose`) and the
+  // TURN port accepts connections.
+  const host = plan.listenIp ?? '127.0.0.1';
+  const tail = (): string => log.trim().split('\n').slice(-5).join(' | ');
+  for (let waited = 0; !(/Total General servers: \d+/.test(log) && (await acceptsTcp(host, config.turn.port))); waited += 100) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`coturn exited (${child.exitCode ?? child.signalCode}): ${tail()}`);
     if (waited > 15_000) {
       await running.stop();
@@ -169,4 +168,20 @@ export async function startCoturn(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return running;
+}
+
+function acceptsTcp(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
 }
