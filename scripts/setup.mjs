@@ -25,7 +25,8 @@ const forTests = process.argv.includes('--for-tests');
 const forTurn = process.argv.includes('--turn');
 
 /** Debian packages the test suite needs beyond the worker: openssl for test certificates, g++ and
- *  libsrtp2-dev for the SRTP compatibility-header test, Chromium for the browser tests. */
+ *  libsrtp2-dev for the SRTP compatibility-header test, Chromium and Firefox ESR for the browser tests,
+ *  iproute2 and nftables for test hosts in network namespaces, coturn (and its turnutils_uclient). */
 const TEST_APT_PACKAGES = ['openssl', 'chromium', 'firefox-esr', 'nftables', 'iproute2', 'coturn', ...BUILD_APT_PACKAGES];
 
 /** Node that can run this script and npm 11 (which installs the real runtime). */
