@@ -5,6 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { portBlock } from './helpers/ports';
 import { iceServersFor, turnCredential } from '../src/turn/credentials';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { TestPeer } from './helpers/test-peer';
@@ -75,6 +78,37 @@ describe('iceServers from a real server', () => {
     expect(fresh.username!.endsWith(`:${joined.peerId}`)).toBe(true);
     expect(fresh.credential).toBe(createHmac('sha1', SECRET).update(fresh.username!).digest('base64'));
     expect(JSON.stringify(restarted)).not.toContain(SECRET);
+  });
+
+  it('the secret is never logged, not even at debug level, while peers join and restart ICE', async () => {
+    const root = path.resolve(__dirname, '../..');
+    const port = portBlock() + 47;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+      cwd: root,
+      env: { ...process.env, TURN_URLS, TURN_SECRET: SECRET, LOG_LEVEL: 'trace', MEDIASOUP_LOG_LEVEL: 'debug', HTTP_PORT: String(port), MEDIASOUP_NUM_WORKERS: '1', RTC_BASE_PORT: String(portBlock() + 46) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      for (let i = 0; i < 200 && !output.includes('Confero is up'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      const peer = await TestPeer.connect(`ws://127.0.0.1:${port}/ws`);
+      peers.push(peer);
+      const joined = await peer.join('log-room', 'L');
+      const transport = await peer.createSendTransport();
+      await peer.request('restartIce', { transportId: transport.id });
+      await peer.raw('join', { nonsense: SECRET }); // even a bad request quoting it
+      peer.close();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(output).toContain('browsers get these ICE servers');
+      expect(output).toContain(joined.peerId);
+      expect(output).not.toContain(SECRET);
+      expect(output).not.toContain(joined.iceServers.find((s) => s.credential)!.credential!);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
   });
 
   it('a server without TURN/STUN settings gives an empty list', async () => {
