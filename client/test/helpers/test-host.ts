@@ -16,6 +16,7 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -298,10 +299,15 @@ export interface HostServerOptions {
   rtcBasePort?: number;
   /** How long to wait for /healthz (tsx compiles the server on start; slow on a loaded 2-core machine). */
   startTimeoutMs?: number;
+  /**
+   * What the server speaks: 'https' when `env` sets HTTPS_CERT (a file pair or `self-signed`), else
+   * 'http'. The /healthz wait accepts any certificate; tests that care check it themselves.
+   */
+  scheme?: 'http' | 'https';
 }
 
 export interface HostServer {
-  /** http://ADDRESS:PORT */
+  /** http://ADDRESS:PORT (https:// with HTTPS_CERT) */
   baseUrl: string;
   httpPort: number;
   /** The worker's UDP and TCP port (one worker). */
@@ -337,7 +343,8 @@ export async function startServerInHost(host: TestHost, env: Record<string, stri
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const baseUrl = `http://${host.address}:${httpPort}`;
+  const scheme = options.scheme ?? (env.HTTPS_CERT ? 'https' : 'http');
+  const baseUrl = `${scheme}://${host.address}:${httpPort}`;
   const server: HostServer = {
     baseUrl,
     httpPort,
@@ -354,9 +361,9 @@ export async function startServerInHost(host: TestHost, env: Record<string, stri
       throw new Error(`Confero server in ${host.name} exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${output}`);
     }
     try {
-      const response = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
+      const response = scheme === 'https' ? await httpsGetInsecure(`${baseUrl}/healthz`, 2000) : await plainGet(`${baseUrl}/healthz`, 2000);
       if (response.status === 200) return server;
-      last = `HTTP ${response.status}: ${await response.text()}`;
+      last = `HTTP ${response.status}: ${response.body}`;
     } catch (error) {
       last = String((error as Error).cause ?? error);
     }
@@ -364,4 +371,24 @@ export async function startServerInHost(host: TestHost, env: Record<string, stri
   }
   await server.close();
   throw new Error(`Confero server in ${host.name} not healthy at ${baseUrl}/healthz within ${options.startTimeoutMs ?? 60_000} ms (last: ${last}):\n${output}`);
+}
+
+async function plainGet(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  return { status: response.status, body: await response.text() };
+}
+
+/** GET over https accepting any certificate (a test server's self-signed one is not known before it starts). */
+function httpsGetInsecure(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = https.get(url, { rejectUnauthorized: false, timeout: timeoutMs }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+    request.on('error', reject);
+  });
 }

@@ -39,8 +39,8 @@ export async function loadTls(config: Config, log: { info: (message: string) => 
   if (cached) return cached;
   const made = await selfSigned(names);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.writeFileSync(keyFile, made.key, { mode: 0o600 });
-  fs.writeFileSync(certFile, made.cert);
+  writeAtomically(keyFile, made.key, 0o600);
+  writeAtomically(certFile, made.cert, 0o644);
   log.info(`made a self-signed certificate for ${names.join(', ')} (${certFile}); browsers will ask once to accept it`);
   return made;
 }
@@ -61,11 +61,26 @@ export function hostNames(config: Config): string[] {
 function readIfFresh(keyFile: string, certFile: string): TlsFiles | undefined {
   try {
     const cert = fs.readFileSync(certFile, 'utf8');
-    const validTo = Date.parse(new crypto.X509Certificate(cert).validTo);
-    if (validTo - Date.now() < RENEW_BEFORE_MS) return undefined;
-    return { key: fs.readFileSync(keyFile, 'utf8'), cert };
+    const x509 = new crypto.X509Certificate(cert);
+    if (Date.parse(x509.validTo) - Date.now() < RENEW_BEFORE_MS) return undefined;
+    const key = fs.readFileSync(keyFile, 'utf8');
+    // A key of another pair (a crash or a second server between the two writes) would fail every start.
+    if (!x509.checkPrivateKey(crypto.createPrivateKey(key))) return undefined;
+    return { key, cert };
   } catch {
     return undefined;
+  }
+}
+
+/** Whole file or nothing, with `mode` even when replacing a file (writeFileSync's mode applies only to new files). */
+function writeAtomically(file: string, text: string, mode: number): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temp, text, { mode });
+    fs.chmodSync(temp, mode);
+    fs.renameSync(temp, file);
+  } finally {
+    fs.rmSync(temp, { force: true });
   }
 }
 
