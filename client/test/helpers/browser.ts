@@ -60,6 +60,15 @@ export interface LaunchBrowserOptions {
    * insecure origins through FIREFOX_PREFS.
    */
   secureOrigins?: string[];
+  /** Extra Chromium command-line switches (ignored for Firefox), e.g. `--ignore-certificate-errors`. */
+  chromiumArgs?: string[];
+  /**
+   * Firefox: accept any TLS certificate (a test server's self-signed one), through WebDriver BiDi's
+   * `acceptInsecureCerts` session capability. Chromium: use `chromiumArgs: ['--ignore-certificate-errors']`.
+   */
+  acceptInsecureCerts?: boolean;
+  /** Firefox: prefs merged over FIREFOX_PREFS (e.g. the insecure-capture ones set to false, for https tests). */
+  firefoxPrefs?: Record<string, unknown>;
 }
 
 export interface TestBrowser {
@@ -89,8 +98,13 @@ export async function launchBrowser(options: LaunchBrowserOptions = {}): Promise
   try {
     browser = await puppeteer.launch(
       name === 'firefox'
-        ? { ...common, browser: 'firefox', extraPrefsFirefox: FIREFOX_PREFS }
-        : { ...common, browser: 'chrome', args: [...CHROMIUM_ARGS, ...secure] },
+        ? {
+            ...common,
+            browser: 'firefox',
+            extraPrefsFirefox: { ...FIREFOX_PREFS, ...options.firefoxPrefs },
+            ...(options.acceptInsecureCerts ? { acceptInsecureCerts: true } : {}),
+          }
+        : { ...common, browser: 'chrome', args: [...CHROMIUM_ARGS, ...secure, ...(options.chromiumArgs ?? [])] },
     );
   } catch (error) {
     fs.rmSync(home, { recursive: true, force: true });

@@ -140,6 +140,10 @@ export interface CandidateInfo {
   address: string;
   port: number;
   tcpType?: string;
+  /** Relay candidates only: how the browser reaches its TURN server ('udp', 'tcp' or 'tls'). */
+  relayProtocol?: string;
+  /** Relay candidates only: the TURN URL the candidate came from (Chromium reports it). */
+  url?: string;
 }
 
 export interface SelectedPair {
@@ -167,6 +171,8 @@ export function selectedCandidatePairs(page: Page): Promise<SelectedPair[]> {
       address: String(s?.address ?? s?.ip ?? ''),
       port: Number(s?.port ?? 0),
       ...(s?.tcpType ? { tcpType: String(s.tcpType) } : {}),
+      ...(s?.relayProtocol ? { relayProtocol: String(s.relayProtocol) } : {}),
+      ...(s?.url ? { url: String(s.url) } : {}),
     });
     const out = [];
     for (const source of session.statsSources()) {
