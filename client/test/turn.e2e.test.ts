@@ -114,7 +114,12 @@ async function call(label: string, b: TestBrowser, baseUrl: string, extra: strin
 async function expectRelayed(participants: Participant[], relayProtocol: 'udp' | 'tcp' | 'tls'): Promise<SelectedPair[]> {
   const all: SelectedPair[] = [];
   for (const { page } of participants) {
-    const pairs = await selectedCandidatePairs(page);
+    // A selected pair can read 'in-progress' for a moment (a check outstanding on a loaded machine).
+    let pairs = await selectedCandidatePairs(page);
+    for (let waited = 0; pairs.some((p) => p.state !== 'succeeded') && waited < 15_000; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      pairs = await selectedCandidatePairs(page);
+    }
     expect(pairs.filter((p) => p.label.startsWith('me · ')).length, JSON.stringify(pairs)).toBeGreaterThanOrEqual(1);
     expect(pairs.filter((p) => !p.label.startsWith('me · ')).length, JSON.stringify(pairs)).toBeGreaterThanOrEqual(1);
     for (const pair of pairs) {

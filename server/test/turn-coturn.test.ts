@@ -105,13 +105,8 @@ describe('npm run turn', () => {
   // Its files go to the project cache (~/.cache/confero/turn/<port>): CONFERO_CACHE_DIR would also move
   // the worker cache and make set-up rebuild the worker.
   it('starts coturn from the Confero environment and stops it on Ctrl-C', { timeout: 60_000 }, async () => {
-    const { port, minPort } = turnPorts();
-    const child = run({
-      TURN_SECRET: TEST_TURN_SECRET,
-      TURN_PORT: String(port + 2),
-      TURN_MIN_PORT: String(minPort - 5),
-      TURN_MAX_PORT: String(minPort - 1),
-    });
+    const { port, minPort, maxPort } = turnPorts().spare;
+    const child = run({ TURN_SECRET: TEST_TURN_SECRET, TURN_PORT: String(port), TURN_MIN_PORT: String(minPort), TURN_MAX_PORT: String(maxPort) });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -119,8 +114,8 @@ describe('npm run turn', () => {
       for (let waited = 0; !out.includes('confero turn: coturn listening') && waited < 30_000; waited += 100) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      expect(out).toContain(`confero turn: coturn listening on 127.0.0.1 port ${port + 2} (udp+tcp)`);
-      const result = await uclient('127.0.0.1', port + 2, issued.username, issued.credential);
+      expect(out).toContain(`confero turn: coturn listening on 127.0.0.1 port ${port} (udp+tcp)`);
+      const result = await uclient('127.0.0.1', port, issued.username, issued.credential);
       expect(result.received, result.output.slice(-300)).toBeGreaterThanOrEqual(8);
       expect(out).not.toContain(TEST_TURN_SECRET);
     } finally {

@@ -102,8 +102,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       webRtcServer = await worker.createWebRtcServer({ listenInfos: webRtcListenInfos(this.#config.listen, port) });
     } catch (error) {
       worker.close();
-      const where = this.#config.listen.map((entry) => entry.ip).join(' and ');
-      throw new Error(`worker ${index}: cannot listen on ${where} port ${port} (udp+tcp): ${String(error)}`);
+      const where = this.#config.listen.map((entry) => `${entry.ip.includes(':') ? `[${entry.ip}]` : entry.ip}:${port}`).join(' and ');
+      throw new Error(`worker ${index}: cannot listen on ${where} (udp+tcp): ${String(error)}`);
     }
     const slot: WorkerSlot = { index, worker, webRtcServer, routers: 0 };
     worker.observer.on('newrouter', (router) => {

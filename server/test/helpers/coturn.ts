@@ -13,10 +13,13 @@ import { readHostNetwork } from '../../src/media/listen-addresses';
 
 export const TEST_TURN_SECRET = 'test-turn-secret-0123456789abcdef';
 
-/** TURN ports per vitest fork, outside every fork's media port block (21000+). */
-export function turnPorts(): { port: number; tlsPort: number; minPort: number; maxPort: number } {
+/**
+ * TURN ports per vitest fork, outside every fork's media port block (21000+): the listener, TLS, and a
+ * relay range; `spare` is a second set for a second coturn in the same test file.
+ */
+export function turnPorts(): { port: number; tlsPort: number; minPort: number; maxPort: number; spare: { port: number; minPort: number; maxPort: number } } {
   const base = 23_000 + Number(process.env.VITEST_POOL_ID ?? '1') * 100;
-  return { port: base, tlsPort: base + 1, minPort: base + 10, maxPort: base + 99 };
+  return { port: base, tlsPort: base + 1, minPort: base + 10, maxPort: base + 59, spare: { port: base + 2, minPort: base + 60, maxPort: base + 99 } };
 }
 
 export interface TestCoturn {
