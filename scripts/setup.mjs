@@ -23,6 +23,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const forTests = process.argv.includes('--for-tests');
 /** `npm run turn` runs Debian's coturn. */
 const forTurn = process.argv.includes('--turn');
+/** `npm run loadtest` may drive browser bots in Debian's Chromium. */
+const forLoadtest = process.argv.includes('--loadtest');
 
 /** Debian packages the test suite needs beyond the worker: openssl for test certificates, g++ and
  *  libsrtp2-dev for the SRTP compatibility-header test, Chromium and Firefox ESR for the browser tests,
@@ -76,6 +78,7 @@ async function main() {
   checkBootstrapNode();
   if (forTests) await ensurePackages(TEST_APT_PACKAGES, 'the test suite');
   if (forTurn) await ensurePackages(['coturn'], 'the TURN server (npm run turn)');
+  if (forLoadtest) await ensurePackages(['chromium'], 'browser bots (npm run loadtest)');
   const version = mediasoupVersion();
   const worker = await resolveWorker(version);
   await ensureNodeModules(worker.bin);
