@@ -1,7 +1,7 @@
 /**
- * Assembles the Fastify control plane: health endpoint, the join page and (with the rooms layer) the
- * WebSocket signalling endpoint. Kept free of process concerns (signals, exit codes) so tests can build
- * an app on an ephemeral port.
+ * Assembles the Fastify control plane: health and metrics endpoints, the join page and (with the rooms
+ * layer) the WebSocket signalling endpoint. Kept free of process concerns (signals, exit codes) so tests
+ * can build an app on an ephemeral port.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -10,6 +10,8 @@ import type { WorkerPool } from './media/worker-pool';
 import { registerHealthRoutes } from './edge/health-routes';
 import { registerPageRoutes } from './edge/page-routes';
 import { registerWsEndpoint } from './edge/ws-endpoint';
+import { registerMetricsRoute } from './edge/metrics-route';
+import { createServerMetrics, type ServerMetrics } from './metrics/server-metrics';
 import { InMemoryRoomDirectory, type RoomDirectory } from './rooms/room-directory';
 import { Room } from './rooms/room';
 import { RoomMedia, routerRtpCapabilities } from './media/room-media';
@@ -27,6 +29,8 @@ export interface ConferoApp {
   directory: RoomDirectory;
   /** 'https' when a certificate is configured: the page and /ws are served over TLS. */
   scheme: 'http' | 'https';
+  /** This app's own metrics (its registry is served at /metrics). */
+  metrics: ServerMetrics;
 }
 
 export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoApp> {
@@ -41,7 +45,9 @@ export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoA
   const directory = new InMemoryRoomDirectory(
     async (name) => new Room(name, await RoomMedia.create(pool, config.media), config.rooms, roomLog),
   );
+  const metrics = createServerMetrics({ directory, pool });
   registerHealthRoutes(app, { pool, expectedWorkers: config.media.numWorkers });
+  registerMetricsRoute(app, metrics.registry);
   await registerPageRoutes(app);
   await registerWsEndpoint(app, {
     directory,
@@ -49,8 +55,9 @@ export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoA
     iceServers: (peerId) => iceServersFor(config.ice, peerId),
     routerRtpCapabilities: () => routerRtpCapabilities(pool),
     log: roomLog,
+    metrics,
   });
   // Peers hear `roomClosed` before the sockets go down on shutdown.
   app.addHook('onClose', async () => directory.closeAll('shutdown'));
-  return { app, directory, scheme: tls ? 'https' : 'http' };
+  return { app, directory, scheme: tls ? 'https' : 'http', metrics };
 }

@@ -12,11 +12,14 @@ import {
   ProtocolError,
   validateEnvelope,
   validateRequestData,
+  type ErrorCode,
   type ErrorResponse,
+  type MethodName,
   type NotificationName,
   type NotificationData,
+  type Response,
 } from '../../../protocol/src';
-import { PeerSession, type SessionDeps } from '../rooms/session';
+import { PeerSession, type SessionDeps, type SessionMetrics } from '../rooms/session';
 
 /** A message this much over the limit is not worth reading: ws closes the socket (code 1009). */
 const HARD_LIMIT_FACTOR = 4;
@@ -26,7 +29,17 @@ const HARD_LIMIT_FACTOR = 4;
  */
 const PING_INTERVAL_MS = 15_000;
 
-export async function registerWsEndpoint(app: FastifyInstance, deps: SessionDeps): Promise<void> {
+/** What the endpoint reports to the server's metrics, on top of what the sessions report. */
+export interface WsMetrics extends SessionMetrics {
+  countMessage(method: MethodName | 'invalid'): void;
+  countError(method: MethodName | 'invalid', code: ErrorCode): void;
+}
+
+export interface WsEndpointDeps extends SessionDeps {
+  metrics: WsMetrics;
+}
+
+export async function registerWsEndpoint(app: FastifyInstance, deps: WsEndpointDeps): Promise<void> {
   const maxBytes = deps.limits.maxMessageBytes;
   await app.register(websocket, { options: { maxPayload: Math.max(maxBytes * HARD_LIMIT_FACTOR, 1 << 20) } });
   app.get('/ws', { websocket: true }, (socket: WebSocket) => {
@@ -38,7 +51,16 @@ export async function registerWsEndpoint(app: FastifyInstance, deps: SessionDeps
     const session = new PeerSession({ ...deps, log }, notify);
 
     socket.on('message', (raw, isBinary) => {
-      void handleMessage(raw as Buffer, isBinary, maxBytes, session, send, log);
+      const request = parseRequest(raw as Buffer, isBinary, maxBytes);
+      // Counted where the request is read and where it is answered: every answer goes through reply().
+      const method = request.ok ? request.method : 'invalid';
+      deps.metrics.countMessage(method);
+      const reply = (response: Response): void => {
+        if (!response.ok) deps.metrics.countError(method, response.error.code);
+        send(response);
+      };
+      if (!request.ok) return reply(fail(request.id, request.error));
+      void handleRequest(request, session, log).then(reply);
     });
     let alive = true;
     socket.on('pong', () => (alive = true));
@@ -65,40 +87,47 @@ function sniffId(text: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
-async function handleMessage(
-  raw: Buffer,
-  isBinary: boolean,
-  maxBytes: number,
-  session: PeerSession,
-  send: (message: unknown) => void,
-  log: Logger,
-): Promise<void> {
-  if (isBinary) return send(fail(null, new ProtocolError('invalid_message', 'binary frames are not accepted; send JSON text')));
+type ParsedRequest =
+  | { ok: true; id: number; method: MethodName; data: unknown }
+  | { ok: false; id: number | null; error: ProtocolError };
+
+/** Untrusted bytes → a request of a known method, or the error to answer (under the sender's id if it can be read). */
+function parseRequest(raw: Buffer, isBinary: boolean, maxBytes: number): ParsedRequest {
+  const refuse = (id: number | null, error: ProtocolError): ParsedRequest => ({ ok: false, id, error });
+  if (isBinary) return refuse(null, new ProtocolError('invalid_message', 'binary frames are not accepted; send JSON text'));
   if (raw.length > maxBytes) {
-    return send(fail(sniffId(raw.toString('utf8', 0, 256)), new ProtocolError('message_too_large', `message of ${raw.length} bytes exceeds the limit of ${maxBytes}`)));
+    return refuse(sniffId(raw.toString('utf8', 0, 256)), new ProtocolError('message_too_large', `message of ${raw.length} bytes exceeds the limit of ${maxBytes}`));
   }
   const text = raw.toString('utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return send(fail(sniffId(text), new ProtocolError('invalid_message', 'not valid JSON')));
+    return refuse(sniffId(text), new ProtocolError('invalid_message', 'not valid JSON'));
   }
   const envelope = validateEnvelope(parsed);
   if (!envelope.ok) {
     const id = typeof (parsed as { id?: unknown })?.id === 'number' ? (parsed as { id: number }).id : null;
-    return send(fail(id, new ProtocolError('invalid_message', `expected {id, method, data}: ${envelope.message}`)));
+    return refuse(id, new ProtocolError('invalid_message', `expected {id, method, data}: ${envelope.message}`));
   }
   const { id, method, data } = envelope.value;
-  if (!isMethod(method)) return send(fail(id, new ProtocolError('unknown_method', `unknown method ${JSON.stringify(method)}`)));
+  if (!isMethod(method)) return refuse(id, new ProtocolError('unknown_method', `unknown method ${JSON.stringify(method)}`));
+  return { ok: true, id, method, data };
+}
+
+/** A known method's data checked against its schema, then handled by the session; never rejects. */
+async function handleRequest(
+  { id, method, data }: { id: number; method: MethodName; data: unknown },
+  session: PeerSession,
+  log: Logger,
+): Promise<Response> {
   const checked = validateRequestData(method, data);
-  if (!checked.ok) return send(fail(id, new ProtocolError('bad_request', `${method}: ${checked.message}`)));
+  if (!checked.ok) return fail(id, new ProtocolError('bad_request', `${method}: ${checked.message}`));
   try {
-    const result = await session.handle(method, checked.value);
-    send({ id, ok: true, data: result });
+    return { id, ok: true, data: await session.handle(method, checked.value) };
   } catch (error) {
-    if (error instanceof ProtocolError) return send(fail(id, error));
+    if (error instanceof ProtocolError) return fail(id, error);
     log.error({ err: error, method }, 'request failed');
-    send(fail(id, new ProtocolError('internal', `${method} failed: ${(error as Error).message}`)));
+    return fail(id, new ProtocolError('internal', `${method} failed: ${(error as Error).message}`));
   }
 }

@@ -28,6 +28,13 @@ export interface SessionDeps {
   iceServers: (peerId: string) => IceServer[];
   routerRtpCapabilities: () => Promise<types.RtpCapabilities>;
   log: Logger;
+  metrics: SessionMetrics;
+}
+
+/** What the rooms layer reports to the server's metrics (it never sees prom-client itself). */
+export interface SessionMetrics {
+  /** A join succeeded, this long after it was received (time queued behind earlier requests included). */
+  observeJoin(seconds: number): void;
 }
 
 export class PeerSession {
@@ -46,8 +53,13 @@ export class PeerSession {
 
   /** Runs after every earlier request of this session has finished. */
   handle<M extends MethodName>(method: M, data: RequestData<M>): Promise<ResponseData<M>> {
+    const received = performance.now();
     const run = this.#queue.then(() => this.#dispatch(method, data));
     this.#queue = run.catch(() => undefined);
+    if (method === 'join') {
+      // Registered before the caller awaits `run`, so the histogram has it by the time the answer is sent.
+      void run.then(() => this.deps.metrics.observeJoin((performance.now() - received) / 1000), () => undefined);
+    }
     return run;
   }
 
