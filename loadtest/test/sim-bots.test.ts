@@ -137,25 +137,24 @@ describe('sim bots in real rooms', { timeout: 60_000 }, () => {
 
     const late = factory.create({ url: server.wsUrl, room, name: 'pli-sub1', publish: null });
     await late.start();
-    const resumedAt = Date.now();
     await waitFor([publisher, late], () => late.counters().keyFramesReceived > 0 && (video(late)?.packets ?? 0) > 0, 'the late subscriber gets a keyframe');
     const after = publisher.counters();
     expect(after.keyFrameRequests).toBeGreaterThan(before.keyFrameRequests);
     expect(after.keyFramesOnRequest).toBeGreaterThan(before.keyFramesOnRequest);
     expect(video(late)!.firstAt).toBeGreaterThanOrEqual(late.snapshot().joinedAt!);
-    log.push(`PLI: late subscriber's first video ${video(late)!.firstAt! - late.snapshot().joinedAt!} ms after join, keyframe seen ${Date.now() - resumedAt} ms after start() resolved (at most; polled)`);
+    log.push(`PLI: the late subscriber's first video packet arrived ${video(late)!.firstAt! - late.snapshot().joinedAt!} ms after its join answer`);
   });
 
   it('lost packets: video is repaired by NACK, audio loss is counted', async () => {
-    // Only the publisher drops 5% of its first transmissions: the SFU NACKs the video ones.
-    const lossy = createSimBotFactory({ impairment: { sendLoss: 0.05 } });
+    // Only the publisher drops 10% of its first transmissions: the SFU NACKs the video ones.
+    const lossy = createSimBotFactory({ impairment: { sendLoss: 0.1 } });
     const room = `sim-loss-${process.pid}`;
     try {
       const publisher = lossy.create({ url: server.wsUrl, room, name: 'loss-pub', publish: AV });
       const subscriber = factory.create({ url: server.wsUrl, room, name: 'loss-sub', publish: null });
       await Promise.all([publisher.start(), subscriber.start()]);
       const stream = (kind: string): StreamStats | undefined => subscriber.snapshot().streams.find((s) => s.kind === kind);
-      await waitFor([publisher, subscriber], () => (stream('audio')?.packets ?? 0) > 150 && (stream('video')?.packets ?? 0) > 150, 'three seconds of media');
+      await waitFor([publisher, subscriber], () => (stream('audio')?.packets ?? 0) > 150 && (stream('video')?.packets ?? 0) > 150, 'five seconds of media');
       await sleep(500); // the last gaps' retransmissions
       expect(publisher.counters().retransmittedPackets).toBeGreaterThan(0);
       expect(publisher.counters().retransmittedPackets).toBe(publisher.counters().nackedPackets);

@@ -27,6 +27,9 @@ export interface SimBotFactory extends BotFactory {
 }
 
 export function createSimBotFactory(options: SimBotFactoryOptions = {}): SimBotFactory {
+  if (typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'function') {
+    throw new Error(`sim bots need Node 22 or newer (its global WebSocket); this is Node ${process.versions.node} — run them through npm/npx`);
+  }
   const log = options.log ?? (() => {});
   const impairment = checkImpairment(options.impairment ?? {});
   const clock = new MediaClock((error) => log(`sim bots: media clock: ${(error as Error)?.message ?? String(error)}`));

@@ -30,13 +30,20 @@ const SENDER_REPORT_MS = 1_000;
 /** About a second of the top layer's packets: NACKs come within a few RTTs. */
 const RETRANSMISSION_HISTORY = 128;
 
-/** Simulcast layers (quarter, half, full) and the single layer without simulcast: a few hundred kbit/s. */
+/**
+ * Simulcast layers (quarter, half, full) and the single layer without simulcast: a few hundred kbit/s.
+ * At 250 kbit/s a delta frame (~1 KB) fits one packet, as a browser's would at that rate; packets per
+ * second, not bytes, are what a bot (and the SFU) pay for.
+ */
 const SIMULCAST_LAYERS: Vp8Layer[] = [
-  { width: 320, height: 180, bitrate: 75_000 },
-  { width: 640, height: 360, bitrate: 150_000 },
-  { width: 1280, height: 720, bitrate: 300_000 },
+  { width: 320, height: 180, bitrate: 60_000 },
+  { width: 640, height: 360, bitrate: 125_000 },
+  { width: 1280, height: 720, bitrate: 250_000 },
 ];
-const SINGLE_LAYER: Vp8Layer = { width: 640, height: 360, bitrate: 300_000 };
+const SINGLE_LAYER: Vp8Layer = { width: 640, height: 360, bitrate: 250_000 };
+
+/** A random phase per bot spreads everyone's packets over the clock's tick instead of one burst. */
+const randomPhase = (now: number, period: number): number => now + Math.random() * period;
 
 const AUDIO_MID = '0';
 const VIDEO_MID = '1';
@@ -76,40 +83,51 @@ export class Publisher {
   readonly producerIds: string[] = [];
 
   constructor(options: PublisherOptions) {
+    if (!options.plan.audio && !options.plan.video) throw new Error(`${options.label}: nothing to publish`);
     this.#options = options;
     this.#link = new TransportLink({ label: options.label, info: options.info, signalling: options.signalling, onFailed: options.onFailed });
     const now = performance.now();
-    // A random phase per bot spreads everyone's packets over the clock's tick.
-    const phase = (period: number): number => now + Math.random() * period;
-    const { codecs, plan, cname } = options;
-    if (plan.audio) {
-      const stream = new OutgoingStream(randomSsrc(), codecs.audio.payloadType, codecs.audio.clockRate, now);
-      const media = new nodeDataChannel.Audio(AUDIO_MID, 'SendOnly');
-      media.addOpusCodec(codecs.audio.payloadType);
-      media.addSSRC(stream.ssrc, cname, cname, 'audio');
-      const track = this.#link.addTrack(media);
-      this.#audio = { source: new OpusSource(stream), track, open: false, cadence: new Cadence(AUDIO_PACKET_MS, phase(AUDIO_PACKET_MS)) };
-      this.#watchTrack(track, () => this.#audio && (this.#audio.open = true));
+    try {
+      if (options.plan.audio) this.#addAudio(now);
+      if (options.plan.video) this.#addVideo(now);
+    } catch (error) {
+      this.#link.close();
+      throw error;
     }
-    if (plan.video) {
-      const layers = plan.simulcast ? SIMULCAST_LAYERS : [SINGLE_LAYER];
-      const sources = layers.map(
-        (layer) => new Vp8Source(new OutgoingStream(randomSsrc(), codecs.video.payloadType, codecs.video.clockRate, now), layer, FRAMES_PER_SECOND),
-      );
-      const media = new nodeDataChannel.Video(VIDEO_MID, 'SendOnly');
-      media.addVP8Codec(codecs.video.payloadType);
-      // libdatachannel routes incoming RTCP (PLI, NACK) to the track that names the SSRC.
-      for (const source of sources) {
-        media.addSSRC(source.stream.ssrc, cname, cname, 'video');
-        this.#history.set(source.stream.ssrc, new RetransmissionBuffer(RETRANSMISSION_HISTORY));
-      }
-      const track = this.#link.addTrack(media);
-      const interval = 1000 / FRAMES_PER_SECOND;
-      this.#video = { layers: sources, track, open: false, cadence: new Cadence(interval, phase(interval)) };
-      this.#watchTrack(track, () => this.#video && (this.#video.open = true));
-    }
-    this.#reports = new Cadence(SENDER_REPORT_MS, phase(SENDER_REPORT_MS));
+    this.#reports = new Cadence(SENDER_REPORT_MS, randomPhase(now, SENDER_REPORT_MS));
     this.#unsubscribe = options.clock.subscribe((nowMs) => this.#tick(nowMs));
+  }
+
+  #addAudio(now: number): void {
+    const { codecs, cname } = this.#options;
+    const stream = new OutgoingStream(randomSsrc(), codecs.audio.payloadType, codecs.audio.clockRate, now);
+    const media = new nodeDataChannel.Audio(AUDIO_MID, 'SendOnly');
+    media.addOpusCodec(codecs.audio.payloadType);
+    media.addSSRC(stream.ssrc, cname, cname, 'audio');
+    const track = this.#link.addTrack(media);
+    const audio = { source: new OpusSource(stream), track, open: false, cadence: new Cadence(AUDIO_PACKET_MS, randomPhase(now, AUDIO_PACKET_MS)) };
+    this.#audio = audio;
+    this.#watchTrack(track, () => (audio.open = true));
+  }
+
+  #addVideo(now: number): void {
+    const { codecs, cname, plan } = this.#options;
+    const layers = plan.simulcast ? SIMULCAST_LAYERS : [SINGLE_LAYER];
+    const sources = layers.map(
+      (layer) => new Vp8Source(new OutgoingStream(randomSsrc(), codecs.video.payloadType, codecs.video.clockRate, now), layer, FRAMES_PER_SECOND),
+    );
+    const media = new nodeDataChannel.Video(VIDEO_MID, 'SendOnly');
+    media.addVP8Codec(codecs.video.payloadType);
+    // libdatachannel routes incoming RTCP (PLI, NACK) to the track that names the SSRC.
+    for (const source of sources) {
+      media.addSSRC(source.stream.ssrc, cname, cname, 'video');
+      this.#history.set(source.stream.ssrc, new RetransmissionBuffer(RETRANSMISSION_HISTORY));
+    }
+    const track = this.#link.addTrack(media);
+    const interval = 1000 / FRAMES_PER_SECOND;
+    const video = { layers: sources, track, open: false, cadence: new Cadence(interval, randomPhase(now, interval)) };
+    this.#video = video;
+    this.#watchTrack(track, () => (video.open = true));
   }
 
   /** Connects the transport and creates the producers; resolves when the server has them all. */

@@ -122,7 +122,8 @@ export class SimBot implements Bot {
     try {
       const signalling = this.#signalling;
       const wasJoined = this.#peerId !== undefined && this.#state !== 'failed';
-      this.#state = 'closed';
+      // A failed bot stays 'failed' (with its reason) for the runner's final snapshot.
+      if (this.#state !== 'failed') this.#state = 'closed';
       this.#releaseMedia();
       if (signalling?.isOpen && wasJoined) {
         let timer: ReturnType<typeof setTimeout> | undefined;

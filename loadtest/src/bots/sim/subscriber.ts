@@ -126,11 +126,6 @@ export class Subscriber {
     return this.#byMid.size === 0 ? !this.#closed : this.#link.connected;
   }
 
-  /** Resolves when every consumer announced so far is set up (or failed). */
-  settled(): Promise<void> {
-    return this.#negotiating;
-  }
-
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -22,6 +22,12 @@ export interface TransportLinkOptions {
   onFailed: (reason: string) => void;
 }
 
+/**
+ * ICE and DTLS on loopback take milliseconds; libjuice itself would give up only after about 30 s. A bot
+ * that has not connected by then is reported failed rather than left hanging without media.
+ */
+const CONNECT_TIMEOUT_MS = 20_000;
+
 export class TransportLink {
   readonly pc: PeerConnection;
   readonly transportId: string;
@@ -33,12 +39,15 @@ export class TransportLink {
   #closed = false;
   #failed = false;
   #connected = false;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #onFailed: (reason: string) => void;
 
   constructor(options: TransportLinkOptions) {
     this.#label = options.label;
     this.#server = serverTransport(options.info);
     this.#signalling = options.signalling;
     this.transportId = options.info.transportId;
+    this.#onFailed = options.onFailed;
     this.pc = new nodeDataChannel.PeerConnection(options.label, {
       iceServers: [],
       // Loopback servers: gather loopback only, so no packet of the test ever leaves the host.
@@ -46,12 +55,19 @@ export class TransportLink {
     });
     this.pc.onStateChange((state) => {
       if (this.#closed) return;
-      if (state === 'connected') this.#connected = true;
-      if ((state === 'failed' || state === 'closed') && !this.#failed) {
-        this.#failed = true;
-        options.onFailed(`${this.#label} transport: ${state === 'failed' ? 'ICE/DTLS failed' : 'connection closed'}`);
+      if (state === 'connected') {
+        this.#connected = true;
+        clearTimeout(this.#connectTimer);
       }
+      if (state === 'failed' || state === 'closed') this.#fail(state === 'failed' ? 'ICE/DTLS failed' : 'connection closed');
     });
+  }
+
+  #fail(what: string): void {
+    clearTimeout(this.#connectTimer);
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#onFailed(`${this.#label} transport: ${what}`);
   }
 
   /** ICE and DTLS are up (media can flow). */
@@ -80,11 +96,16 @@ export class TransportLink {
    */
   async negotiate(sectionFor: (mid: string) => AnswerSection): Promise<void> {
     if (this.#closed) throw new Error(`${this.#label}: negotiate on a closed transport`);
+    // libdatachannel aborts the whole process (an uncaught C++ exception) on an offer without tracks.
+    if (this.#tracks.length === 0) throw new Error(`${this.#label}: nothing to negotiate`);
     this.pc.setLocalDescription('offer');
     const offer = this.pc.localDescription()?.sdp;
     if (!offer) throw new Error(`${this.#label}: libdatachannel made no offer`);
     if (!this.#dtlsSent) {
       this.#dtlsSent = true;
+      this.#connectTimer = setTimeout(() => {
+        if (!this.#closed && !this.#connected) this.#fail(`ICE/DTLS not connected within ${CONNECT_TIMEOUT_MS / 1000} s`);
+      }, CONNECT_TIMEOUT_MS);
       await this.#signalling.request('connectTransport', {
         transportId: this.transportId,
         dtlsParameters: { role: 'client', fingerprints: [localFingerprint(offer)] },
@@ -98,6 +119,7 @@ export class TransportLink {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#connectTimer);
     for (const track of this.#tracks.splice(0)) {
       try {
         track.close();
