@@ -33,10 +33,6 @@ export class MediaClock {
     };
   }
 
-  get running(): boolean {
-    return this.#timer !== undefined;
-  }
-
   #run(): void {
     const now = performance.now();
     for (const tick of this.#subscribers) {

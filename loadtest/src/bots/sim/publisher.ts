@@ -80,7 +80,6 @@ export class Publisher {
   readonly #history = new Map<number, RetransmissionBuffer>();
   readonly #reports: Cadence;
   readonly #unsubscribe: () => void;
-  readonly producerIds: string[] = [];
 
   constructor(options: PublisherOptions) {
     if (!options.plan.audio && !options.plan.video) throw new Error(`${options.label}: nothing to publish`);
@@ -136,14 +135,12 @@ export class Publisher {
     await this.#link.negotiate((mid) => this.#section(mid));
     if (this.#audio) {
       const rtpParameters = produceParameters(codecs.audio, [this.#audio.source.stream.ssrc], cname);
-      const { producerId } = await signalling.request('produce', { transportId: this.#link.transportId, kind: 'audio', source: 'mic', rtpParameters });
-      this.producerIds.push(producerId);
+      await signalling.request('produce', { transportId: this.#link.transportId, kind: 'audio', source: 'mic', rtpParameters });
     }
     if (this.#video) {
       const ssrcs = this.#video.layers.map((layer) => layer.stream.ssrc);
       const rtpParameters = produceParameters(codecs.video, ssrcs, cname);
-      const { producerId } = await signalling.request('produce', { transportId: this.#link.transportId, kind: 'video', source: 'webcam', rtpParameters });
-      this.producerIds.push(producerId);
+      await signalling.request('produce', { transportId: this.#link.transportId, kind: 'video', source: 'webcam', rtpParameters });
     }
   }
 
