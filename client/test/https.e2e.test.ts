@@ -10,13 +10,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { launchBrowser, type TestBrowser } from './helpers/browser';
 import { waitFramesAdvance, waitJoined, waitVideoPlaying } from './helpers/page-probes';
 import { createTestHost, startServerInHost, type HostServer, type TestHost } from './helpers/test-host';
+import { httpsGet } from '../../server/test/helpers/https-get';
 
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'confero-https-e2e-'));
 let host: TestHost | undefined;
@@ -55,19 +55,6 @@ function serverCertificate(): string {
   return fs.readFileSync(path.join(dir, certs[0]!), 'utf8');
 }
 
-function httpsGet(url: string, ca: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = https.get(url, { ca, timeout: 10_000 }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      response.on('error', reject);
-    });
-    request.on('timeout', () => request.destroy(new Error(`timeout: GET ${url}`)));
-    request.on('error', reject);
-  });
-}
 
 interface Participant {
   page: Page;

@@ -8,7 +8,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -16,6 +15,7 @@ import { generate } from 'selfsigned';
 import { loadTls, selfSigned, type TlsFiles } from '../src/edge/tls';
 import { testConfig } from './helpers/media';
 import { startTestServer, type TestServer } from './helpers/test-server';
+import { httpsGet } from './helpers/https-get';
 
 const tempDirs: string[] = [];
 const savedCacheDir = process.env.CONFERO_CACHE_DIR;
@@ -192,20 +192,6 @@ describe('loadTls', () => {
   });
 });
 
-/** GET over https with `ca` as the only trusted root (so verification really happens); rejects on a TLS error. */
-function httpsGet(url: string, ca: string | undefined): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = https.get(url, { ...(ca ? { ca } : {}), timeout: 10_000 }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      response.on('error', reject);
-    });
-    request.on('timeout', () => request.destroy(new Error(`timeout: GET ${url}`)));
-    request.on('error', reject);
-  });
-}
 
 /**
  * startTestServer on this fork's port block; another offset in the block when the WebRtcServer's port is

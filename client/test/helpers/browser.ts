@@ -8,30 +8,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type LaunchOptions, type Page } from 'puppeteer-core';
+import { BASE_CHROMIUM_ARGS } from '../../../loadtest/src/bots/browser/chromium-flags';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 
 export type BrowserName = 'chromium' | 'firefox';
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  // Chromium gathers no loopback ICE candidates without this; our SFU and tests live on 127.0.0.1.
-  '--allow-loopback-in-peer-connection',
-  // Background tabs must keep decoding and rendering: every participant is a background page here.
-  '--disable-background-timer-throttling',
-  '--disable-backgrounding-occluded-windows',
-  '--disable-renderer-backgrounding',
-  '--autoplay-policy=no-user-gesture-required',
-];
+/** The switches browser bots use too (fake media, loopback candidates, no background throttling). */
+export const CHROMIUM_ARGS = BASE_CHROMIUM_ARGS;
 
 /**
  * Firefox prefs: fake camera and microphone without a prompt, autoplay, and getUserMedia on plain-http

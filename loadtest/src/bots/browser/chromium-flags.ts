@@ -1,7 +1,7 @@
 /**
- * Chromium switches for browser bots. The same set the client's end-to-end tests use
- * (client/test/helpers/browser.ts), kept here so the load test does not depend on test code, plus what a
- * load test needs on top: the motion clip as camera, muted output and no certificate checks.
+ * Chromium switches for browser bots — also the set the client's end-to-end tests use
+ * (client/test/helpers/browser.ts imports it) — plus what a load test needs on top: the motion clip as
+ * camera, muted output and no certificate checks.
  */
 export const BASE_CHROMIUM_ARGS = [
   '--no-sandbox',
