@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { selectedCandidatePairs, waitFramesAdvance, waitJoined, waitVideoPlaying } from './helpers/page-probes';
+import { settledCandidatePairs, waitFramesAdvance, waitJoined, waitVideoPlaying } from './helpers/page-probes';
 import { createTestHost, dropInboundUdp, startServerInHost, type HostServer, type TestHost } from './helpers/test-host';
 
 const hosts: TestHost[] = [];
@@ -109,7 +109,7 @@ describe('connectivity through test hosts', { timeout: 180_000 }, () => {
     console.log(`[connectivity] chromium+chromium, inbound UDP dropped: ${times.map((ms) => `${ms} ms`).join(', ')} (navigation → remote video playing)`);
 
     for (const { page } of participants) {
-      const pairs = await selectedCandidatePairs(page);
+      const pairs = await settledCandidatePairs(page);
       // Both directions: own webcam and mic (send transport) and the other's (receive transport).
       expect(pairs.map((p) => p.label).sort().join(' | ')).toMatch(/me · webcam/);
       expect(pairs.filter((p) => p.label.startsWith('me · ')).length).toBeGreaterThanOrEqual(1);

@@ -15,7 +15,7 @@ import { selfSigned } from '../../server/src/edge/tls';
 import { startTestCoturn, TEST_TURN_SECRET, waitForLog, type TestCoturn } from '../../server/test/helpers/coturn';
 import { startTestServer } from '../../server/test/helpers/test-server';
 import { launchBrowser, type LaunchBrowserOptions, type TestBrowser } from './helpers/browser';
-import { selectedCandidatePairs, waitJoined, waitVideoPlaying, type SelectedPair } from './helpers/page-probes';
+import { settledCandidatePairs, waitJoined, waitVideoPlaying, type SelectedPair } from './helpers/page-probes';
 import { allowOnlyInboundTcp, createTestHost, startServerInHost, type HostServer, type TestHost } from './helpers/test-host';
 
 /** Undone last-in first-out in afterAll, whatever failed: browsers, then servers, then coturn, then hosts. */
@@ -114,12 +114,7 @@ async function call(label: string, b: TestBrowser, baseUrl: string, extra: strin
 async function expectRelayed(participants: Participant[], relayProtocol: 'udp' | 'tcp' | 'tls'): Promise<SelectedPair[]> {
   const all: SelectedPair[] = [];
   for (const { page } of participants) {
-    // A selected pair can read 'in-progress' for a moment (a check outstanding on a loaded machine).
-    let pairs = await selectedCandidatePairs(page);
-    for (let waited = 0; pairs.some((p) => p.state !== 'succeeded') && waited < 15_000; waited += 250) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      pairs = await selectedCandidatePairs(page);
-    }
+    const pairs = await settledCandidatePairs(page);
     expect(pairs.filter((p) => p.label.startsWith('me · ')).length, JSON.stringify(pairs)).toBeGreaterThanOrEqual(1);
     expect(pairs.filter((p) => !p.label.startsWith('me · ')).length, JSON.stringify(pairs)).toBeGreaterThanOrEqual(1);
     for (const pair of pairs) {

@@ -194,3 +194,17 @@ export function selectedCandidatePairs(page: Page): Promise<SelectedPair[]> {
     return out;
   });
 }
+
+/**
+ * selectedCandidatePairs once every pair has settled: a selected pair can read 'in-progress' for a moment
+ * (a connectivity check outstanding on a loaded machine). Bounded: after `timeoutMs` it returns what it
+ * has and the caller's assertions say what was not settled.
+ */
+export async function settledCandidatePairs(page: Page, timeoutMs = 15_000): Promise<SelectedPair[]> {
+  let pairs = await selectedCandidatePairs(page);
+  for (let waited = 0; pairs.some((p) => p.state !== 'succeeded') && waited < timeoutMs; waited += 250) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    pairs = await selectedCandidatePairs(page);
+  }
+  return pairs;
+}
