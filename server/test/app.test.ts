@@ -30,16 +30,21 @@ describe('HTTP app', () => {
     expect(body.workers.map((w) => w.pid).sort()).toEqual(pool.slots.map((s) => s.worker.pid).sort());
   });
 
-  it('reports degraded while a killed worker is being replaced, then ok again', async () => {
+  it('reports degraded (and not ready) while a killed worker is being replaced, then ok and ready again', async () => {
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const replaced = once(pool, 'workerReplaced');
     const died = once(pool, 'workerDied');
     process.kill(pool.slots[0]!.worker.pid, 'SIGKILL');
     await died;
     const during = (await (await fetch(`${base}/healthz`)).json()) as { status: string };
     expect(during.status).toBe('degraded');
+    const notReady = await fetch(`${base}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ ready: false, reason: '1 of 2 workers up' });
     await replaced;
     const after = (await (await fetch(`${base}/healthz`)).json()) as { status: string };
     expect(after.status).toBe('ok');
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ ready: true });
   });
 
   it('serves a page at /', async () => {
