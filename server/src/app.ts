@@ -49,6 +49,9 @@ export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoA
   registerHealthRoutes(app, { pool, expectedWorkers: config.media.numWorkers });
   registerMetricsRoute(app, metrics.registry);
   await registerPageRoutes(app);
+  // Peers hear `roomClosed: shutdown` before the sockets go down: this preClose hook is added before the
+  // WebSocket plugin's own, which closes every socket, and hooks run in the order they were added.
+  app.addHook('preClose', async () => directory.closeAll('shutdown'));
   await registerWsEndpoint(app, {
     directory,
     limits: config.rooms,
@@ -57,7 +60,5 @@ export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoA
     log: roomLog,
     metrics,
   });
-  // Peers hear `roomClosed` before the sockets go down on shutdown.
-  app.addHook('onClose', async () => directory.closeAll('shutdown'));
   return { app, directory, scheme: tls ? 'https' : 'http', metrics };
 }

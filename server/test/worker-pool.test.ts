@@ -4,6 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
+import fs from 'node:fs';
+import * as mediasoup from 'mediasoup';
 import { WorkerPool, type WorkerSlot } from '../src/media/worker-pool';
 import { MEDIA_CODECS } from '../src/media/codecs';
 import { silentLog, testConfig } from './helpers/media';
@@ -33,6 +35,22 @@ describe('WorkerPool', () => {
     const usage = await pool.resourceUsage();
     expect(usage).toHaveLength(2);
     expect(usage[0]!.usage.ru_maxrss).toBeGreaterThan(0);
+  });
+
+  it('runs workers in a session of their own, without mediasoup\'s signal listeners (the server orders shutdown)', async () => {
+    // mediasoup itself adds one named onSignal per worker: the name the pool looks for.
+    const raw = await mediasoup.createWorker({ logLevel: 'none' });
+    const onSignal = (): boolean => process.listeners('SIGINT').some((listener) => listener.name === 'onSignal');
+    expect(onSignal()).toBe(true);
+    raw.close();
+    expect(onSignal()).toBe(false);
+    pool = await WorkerPool.create(testConfig({ MEDIASOUP_NUM_WORKERS: '1' }).media, silentLog);
+    expect(onSignal()).toBe(false);
+    expect(process.listeners('SIGTERM').some((listener) => listener.name === 'onSignal')).toBe(false);
+    const pid = pool.slots[0]!.worker.pid;
+    // /proc/<pid>/stat fields 5 and 6: process group and session — the worker leads both.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    expect([Number(fields[2]), Number(fields[3])]).toEqual([pid, pid]);
   });
 
   it('creates a router offering opus, VP8, VP9 and H264', async () => {

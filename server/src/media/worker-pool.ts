@@ -7,6 +7,7 @@
  * above can close the rooms it carried and let their peers rejoin.
  */
 import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
@@ -28,6 +29,8 @@ export interface WorkerPoolEvents {
   workerReplaced: [slot: WorkerSlot];
   replaceFailed: [index: number, error: Error];
 }
+
+const OWN_SESSION_WRAPPER = fileURLToPath(new URL('../../bin/worker-own-session.sh', import.meta.url));
 
 /** Delay before respawning a dead worker, doubled per consecutive failure, so a crash loop can't spin. */
 const RESPAWN_DELAY_MS = 200;
@@ -92,11 +95,15 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   async #spawn(index: number): Promise<WorkerSlot> {
     const port = this.portOf(index);
+    // The wrapper puts the worker in its own session: signals to our process group (Ctrl-C, a supervisor
+    // stopping the group) must not kill the workers before the server has told its peers `shutdown`.
+    process.env.CONFERO_MEDIASOUP_WORKER = this.#config.workerBin ?? mediasoup.workerBin;
     const worker = await mediasoup.createWorker({
       logLevel: this.#config.workerLogLevel,
-      ...(this.#config.workerBin ? { workerBin: this.#config.workerBin } : {}),
+      workerBin: OWN_SESSION_WRAPPER,
       appData: { index },
     });
+    dropMediasoupSignalHandlers();
     let webRtcServer: types.WebRtcServer;
     try {
       webRtcServer = await worker.createWebRtcServer({ listenInfos: webRtcListenInfos(this.#config.listen, port) });
@@ -185,4 +192,19 @@ function webRtcListenInfos(listen: ListenAddress[], port: number): types.Transpo
       ...(ipv6Only ? { flags: { ipv6Only: true } } : {}),
     })),
   );
+}
+
+/**
+ * mediasoup adds a SIGINT and a SIGTERM listener per worker that close the worker at once. On a stop the
+ * server closes its rooms first (peers are told `shutdown`) and then the pool; a worker closed under those
+ * rooms meanwhile makes them `worker_died` and the worker log broken-pipe errors. The pool owns its
+ * workers' lifetime, so those listeners go (found by their name, onSignal, in mediasoup 3.27). Without any
+ * handler of ours, Node's default still ends the process and the workers exit when their pipes close.
+ */
+function dropMediasoupSignalHandlers(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) {
+      if (listener.name === 'onSignal') process.removeListener(signal, listener);
+    }
+  }
 }
