@@ -154,7 +154,7 @@ function iceSettings(env: Env): IceConfig {
   };
 }
 
-function turnServerSettings(env: Env, rtcListenIp: string, rtcPorts: [number, number]): TurnServerConfig {
+function turnServerSettings(env: Env, rtcListenIp: string, rtcPorts: [number, number], https: Config['https']): TurnServerConfig {
   const minPort = integer(env, 'TURN_MIN_PORT', 49_160, 1024, 65535);
   const maxPort = integer(env, 'TURN_MAX_PORT', 49_999, 1024, 65535);
   if (maxPort < minPort) throw new ConfigError('TURN_MAX_PORT', String(maxPort), `a port not lower than TURN_MIN_PORT (${minPort})`);
@@ -164,12 +164,11 @@ function turnServerSettings(env: Env, rtcListenIp: string, rtcPorts: [number, nu
   const realm = read(env, 'TURN_REALM') ?? 'confero';
   if (!/^[A-Za-z0-9.-]{1,63}$/.test(realm)) throw new ConfigError('TURN_REALM', realm, 'letters, digits, dots and dashes');
   const tls = read(env, 'TURN_TLS_CERT') || read(env, 'TURN_TLS_KEY') ? pemPair(env, 'TURN_TLS_CERT', 'TURN_TLS_KEY') : undefined;
-  const httpsFiles = httpsSettings(env);
   return {
     listenIp: ip(env, 'TURN_LISTEN_IP', rtcListenIp),
     port: integer(env, 'TURN_PORT', 3478, 1, 65535),
     tlsPort: integer(env, 'TURN_TLS_PORT', 5349, 1, 65535),
-    tls: tls ?? (typeof httpsFiles === 'object' ? httpsFiles : undefined),
+    tls: tls ?? (typeof https === 'object' ? https : undefined),
     minPort,
     maxPort,
     realm,
@@ -205,6 +204,7 @@ export function loadConfig(env: Env = process.env, network: () => HostNetwork = 
   const workerBin = executable(env, 'MEDIASOUP_WORKER_BIN');
   const listenIp = ip(env, 'RTC_LISTEN_IP', '127.0.0.1');
   const announcedAddress = address(env, 'RTC_ANNOUNCED_ADDRESS');
+  const https = httpsSettings(env);
   const rtcPorts: [number, number] = [Math.min(rtcBasePort, rtcMinPort), Math.max(rtcBasePort + numWorkers - 1, rtcMaxPort)];
 
   return {
@@ -233,7 +233,7 @@ export function loadConfig(env: Env = process.env, network: () => HostNetwork = 
       allowPlainTransports: boolean(env, 'ALLOW_PLAIN_TRANSPORTS', false),
     },
     ice: iceSettings(env),
-    https: httpsSettings(env),
-    turn: turnServerSettings(env, listenIp, rtcPorts),
+    https,
+    turn: turnServerSettings(env, listenIp, rtcPorts, https),
   };
 }

@@ -5,10 +5,9 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 import { WorkerPool } from './media/worker-pool';
+import { hostPort } from './media/listen-addresses';
 import { buildApp } from './app';
 import type { Logger } from 'pino';
-import type { FastifyInstance } from 'fastify';
-import type { RoomDirectory } from './rooms/room-directory';
 
 function configOrExit(): Config {
   try {
@@ -35,34 +34,25 @@ function logIceServers(config: Config, log: Logger): void {
 async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config.logLevel);
-  // Our signal handlers are installed before any worker exists: mediasoup adds its own per worker (each
-  // closes its worker), and listeners run in the order they were added, so ours must come first to close
-  // the rooms with `shutdown` (peers are told so) before the workers go.
-  let running: { app: FastifyInstance; directory: RoomDirectory; pool: WorkerPool } | undefined;
+  const pool = await WorkerPool.create(config.media, log.child({ layer: 'media' }));
+  const { app, scheme } = await buildApp({ config, log, pool });
+  await app.listen({ host: config.http.host, port: config.http.port });
+  log.info(`Confero is up: open ${scheme}://${hostPort(config.http.host, (app.server.address() as { port: number }).port)}/`);
+  logIceServers(config, log);
+
+  // app.close() tells every peer `roomClosed: shutdown` (its preClose hook) before the pool closes the
+  // workers; the workers themselves ignore signals to our process group (see WorkerPool).
   let stopping = false;
-  const stop = (signal: string): void => {
+  const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    if (!running) process.exit(0);
-    const { app, directory, pool } = running;
-    directory.closeAll('shutdown'); // synchronously, before mediasoup's handlers close the workers
-    void app
-      .close()
-      .then(() => pool.close())
-      .then(() => process.exit(0));
+    await app.close();
+    await pool.close();
+    process.exit(0);
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-
-  const pool = await WorkerPool.create(config.media, log.child({ layer: 'media' }));
-  const { app, scheme, directory } = await buildApp({ config, log, pool });
-  running = { app, directory, pool };
-  await app.listen({ host: config.http.host, port: config.http.port });
-  const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
-  const port = (app.server.address() as { port: number }).port;
-  log.info(`Confero is up: open ${scheme}://${host}:${port}/`);
-  logIceServers(config, log);
+  process.on('SIGINT', (signal) => void stop(signal));
+  process.on('SIGTERM', (signal) => void stop(signal));
 }
 
 main().catch((error: unknown) => {

@@ -32,13 +32,13 @@ describe('shutdown on a signal to the process group', () => {
       const stoppedAt = Date.now();
       process.kill(-child.pid!, signal);
       const closed = await peer.waitFor('roomClosed', () => true, 10_000);
-      expect(closed.reason, output).toBe("shutdown");
+      expect(closed.reason, output).toBe('shutdown');
       const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);
-      expect(code).toBe(0);
+      expect(code, output).toBe(0);
       expect(Date.now() - stoppedAt).toBeLessThan(10_000);
       peer.close();
       expect(output).toContain('shutting down');
-      expect(output).not.toMatch(/"level":(50|60)/); // pino error/fatal
+      expect(output).not.toMatch(/"level":(50|60)/); // pino error/fatal (the message shows the log)
       expect(output).not.toMatch(/died/);
     } finally {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');

@@ -43,8 +43,8 @@ export class MediaConnectivityWatch {
       this.#states.set(transport, state);
       clearTimeout(this.#timers.get(transport));
       // ICE only starts when the transport carries something; from then on it has ICE_STUCK_MS.
-      if (state === 'connecting' || state === 'new' || state === 'disconnected') {
-        if (state !== 'new') this.#timers.set(transport, setTimeout(() => this.#stuck(transport), ICE_STUCK_MS));
+      if (state === 'connecting' || state === 'disconnected') {
+        this.#timers.set(transport, setTimeout(() => this.#stuck(transport), ICE_STUCK_MS));
       }
       this.#update();
     };

@@ -11,6 +11,8 @@ import path from 'node:path';
 import net from 'node:net';
 import { generate } from 'selfsigned';
 import type { Config } from '../config';
+import { cacheDir } from '../cache-dir';
+import { isWildcard } from '../media/listen-addresses';
 
 export interface TlsFiles {
   key: string;
@@ -20,10 +22,6 @@ export interface TlsFiles {
 /** A cached self-signed certificate is renewed when it expires within this long. */
 const RENEW_BEFORE_MS = 30 * 24 * 3600 * 1000;
 const VALID_DAYS = 365;
-
-export function cacheDir(): string {
-  return process.env.CONFERO_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'confero');
-}
 
 /** The PEM key and certificate to serve, or undefined for plain HTTP. */
 export async function loadTls(config: Config, log: { info: (message: string) => void }): Promise<TlsFiles | undefined> {
@@ -52,10 +50,8 @@ export function hostNames(config: Config): string[] {
     for (const info of infos ?? []) if (!info.internal && !/^fe80:/i.test(info.address)) names.add(info.address);
   }
   for (const entry of config.media.listen) names.add(entry.announcedAddress ?? entry.ip);
-  if (config.http.host !== '0.0.0.0' && config.http.host !== '::') names.add(config.http.host);
-  names.delete('0.0.0.0');
-  names.delete('::');
-  return [...names].sort();
+  names.add(config.http.host);
+  return [...names].filter((name) => !isWildcard(name)).sort();
 }
 
 function readIfFresh(keyFile: string, certFile: string): TlsFiles | undefined {

@@ -69,7 +69,11 @@ export function primaryAddress(network: HostNetwork, family: 4 | 6): string | un
   return candidates.sort((a, b) => rank(a) - rank(b))[0]?.address;
 }
 
-const isWildcard = (ip: string): boolean => ip === '0.0.0.0' || ip === '::';
+/** 0.0.0.0 or ::, "every address of this host". */
+export const isWildcard = (ip: string): boolean => ip === '0.0.0.0' || ip === '::';
+
+/** `address:port`, with an IPv6 address in brackets. */
+export const hostPort = (address: string, port: number): string => `${address.includes(':') ? `[${address}]` : address}:${port}`;
 
 /**
  * The listen addresses for one listen IP. A specific IP: itself (announcing `announced` if given). A

@@ -12,7 +12,7 @@ import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { announcedAddresses, type ListenAddress } from './listen-addresses';
+import { announcedAddresses, hostPort, type ListenAddress } from './listen-addresses';
 
 type MediaConfig = Config['media'];
 
@@ -109,7 +109,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       webRtcServer = await worker.createWebRtcServer({ listenInfos: webRtcListenInfos(this.#config.listen, port) });
     } catch (error) {
       worker.close();
-      const where = this.#config.listen.map((entry) => `${entry.ip.includes(':') ? `[${entry.ip}]` : entry.ip}:${port}`).join(' and ');
+      const where = this.#config.listen.map((entry) => hostPort(entry.ip, port)).join(' and ');
       throw new Error(`worker ${index}: cannot listen on ${where} (udp+tcp): ${String(error)}`);
     }
     const slot: WorkerSlot = { index, worker, webRtcServer, routers: 0 };
@@ -118,7 +118,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       router.observer.once('close', () => slot.routers--);
     });
     worker.once('died', (error) => this.#onDied(slot, error));
-    const candidates = announcedAddresses(this.#config.listen).map((address) => `${address.includes(':') ? `[${address}]` : address}:${port}`);
+    const candidates = announcedAddresses(this.#config.listen).map((address) => hostPort(address, port));
     this.#log.info({ worker: index, pid: worker.pid, port }, `mediasoup worker started; ICE candidates carry ${candidates.join(', ')} (udp+tcp)`);
     return slot;
   }

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Config } from '../config';
-import { primaryAddress, type HostNetwork } from '../media/listen-addresses';
+import { isWildcard, primaryAddress, type HostNetwork } from '../media/listen-addresses';
 
 /** Ranges a public TURN server must not relay to (RFC 1918, loopback, link-local, CGNAT, ULA, …). */
 const DENIED_PEER_RANGES = [
@@ -42,8 +42,6 @@ export interface CoturnPlan {
   allowedPeers: string[];
   tls: boolean;
 }
-
-const isWildcard = (address: string): boolean => address === '0.0.0.0' || address === '::';
 
 /**
  * Where coturn listens and relays, and which peers it may reach. `sfuAddresses` are the SFU's own

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { readHostNetwork } from '../media/listen-addresses';
-import { cacheDir } from '../edge/tls';
+import { cacheDir } from '../cache-dir';
 import { planCoturn, sfuAddresses, startCoturn } from './coturn';
 
 function fail(message: string, code: number): never {
