@@ -13,7 +13,7 @@ import { createBrowserBotFactory, type BrowserBotFactory } from '../src/bots/bro
 import { resolveChromium } from '../src/bots/browser/chromium-path';
 import { clipBytes, ensureClip, renderClip, renderFrame, y4mHeader, type ClipFormat } from '../src/bots/browser/clip';
 import { botPageFor } from '../src/bots/browser/page-url';
-import { isRunning, processTree } from '../src/bots/browser/process-usage';
+import { isRunning, processTree } from '../src/process-usage';
 import type { Bot, BotSnapshot, BotSpec } from '../src/bots/types';
 
 const ROOM = `bots-${process.pid}`;

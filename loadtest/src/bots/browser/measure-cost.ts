@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import type { BotSnapshot } from '../types';
 import { createBrowserBotFactory } from './index';
-import { cpuSecondsBetween, cpuSecondsByPid, processTree, pssBytes } from './process-usage';
+import { cpuSecondsBetween, cpuSecondsByPid, processTree, pssBytes } from '../../process-usage';
 
 function positiveInt(name: string, value: string | undefined, fallback: number, max: number): number {
   const n = value === undefined ? fallback : Number(value);

@@ -12,22 +12,12 @@
  * not exist in the page.
  */
 import type { Page } from 'puppeteer-core';
+import type { StreamStats } from '../types';
 
-/** One remote stream as the page sees it. */
-export interface ProbedStream {
+/** One remote stream as the page sees it; `bytes` are RTP bytes, payload plus headers (as a packet-counting bot would count them). */
+export interface ProbedStream extends StreamStats {
   consumerId: string;
-  peerId: string;
-  kind: 'audio' | 'video';
   source: string;
-  packets: number;
-  /** RTP bytes: payload plus headers (as a packet-counting bot would count them). */
-  bytes: number;
-  lost: number;
-  jitterMs: number;
-  rttMs?: number;
-  firstAt?: number;
-  freezeCount?: number;
-  freezeMs?: number;
 }
 
 export interface ProbeReading {

@@ -17,12 +17,13 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import type { BotSnapshot, BotSpec } from '../types';
 import { createSimBotFactory, type SimBot } from './index';
+import { processTree, readStat } from '../../process-usage';
+import { percentile } from '../../stats';
 
 const MAX_BOTS = 400;
 const JOIN_BATCH = 20;
 const COMPLETE_DEADLINE_MS = 60_000;
 const WARM_UP_MS = 3_000;
-const TICKS_PER_SECOND = 100; // USER_HZ for /proc/<pid>/stat
 
 interface Args {
   layout: 'big' | 'fours';
@@ -58,27 +59,12 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** CPU seconds of a process tree, by kind: the server's Node process(es) and the mediasoup workers. */
 function treeCpu(root: number): { node: number; workers: number } {
-  const stats = new Map<number, { ppid: number; comm: string; cpu: number }>();
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const text = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(name), { ppid: Number(fields[1]), comm, cpu: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND });
-    } catch {
-      // exited meanwhile
-    }
-  }
   const out = { node: 0, workers: 0 };
-  const queue = [root];
-  while (queue.length > 0) {
-    const pid = queue.pop()!;
-    const stat = stats.get(pid);
-    if (!stat) continue;
-    if (stat.comm.startsWith('mediasoup')) out.workers += stat.cpu;
-    else out.node += stat.cpu;
-    for (const [child, s] of stats) if (s.ppid === pid) queue.push(child);
+  for (const pid of processTree([root])) {
+    const stat = readStat(pid);
+    if (!stat) continue; // exited meanwhile
+    if (stat.comm.startsWith('mediasoup')) out.workers += stat.cpuSeconds;
+    else out.node += stat.cpuSeconds;
   }
   return out;
 }
@@ -153,12 +139,6 @@ function totals(snapshots: BotSnapshot[]): { packets: number; lost: number } {
   return { packets, lost };
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 async function runStep(args: Args, step: number, total: number, wsUrl: string, serverPid: number): Promise<void> {
   const logLines: string[] = [];
   const factory = createSimBotFactory({ log: (line) => logLines.push(line) });
@@ -210,7 +190,7 @@ async function runStep(args: Args, step: number, total: number, wsUrl: string, s
         `UDP receive-buffer drops ${after.drops - before.drops};`,
         `CPU bots ${pct(botCpu)}, server node ${pct(nodeCpu)}, workers ${pct(workerCpu)}, per bot ${(((botCpu + nodeCpu + workerCpu) / n) * 1000).toFixed(1)} ms/s`,
         `(bots alone ${((botCpu / n) * 1000).toFixed(1)} ms/s);`,
-        `event-loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms; first media p50 ${percentile(firstMedia, 50)} ms p95 ${percentile(firstMedia, 95)} ms;`,
+        `event-loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms; first media p50 ${percentile(firstMedia, 50) ?? NaN} ms p95 ${percentile(firstMedia, 95) ?? NaN} ms;`,
         `bot RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`,
       ].join(' '),
     );

@@ -10,6 +10,7 @@
  */
 import { compactNtp, ntpNow, type ReportBlock } from './rtcp';
 import type { RtpHeader } from './rtp';
+import type { StreamStats } from '../types';
 
 /** How far back (in sequence numbers) a late packet is still recognised and a gap still tracked. */
 const WINDOW = 1024;
@@ -28,16 +29,11 @@ interface Missing {
   tries: number;
 }
 
-export interface StreamMeasurements {
-  /** Distinct packets received (retransmissions of a packet count once). */
-  packets: number;
-  /** Bytes of every RTP packet received, retransmissions and duplicates included. */
-  bytes: number;
-  lost: number;
-  jitterMs: number;
-  rttMs?: number;
-  firstAt?: number;
-}
+/**
+ * What the RTP of one stream tells: `packets` are distinct packets (retransmissions of a packet count
+ * once); `bytes` count every RTP packet received, retransmissions and duplicates included.
+ */
+export type StreamMeasurements = Pick<StreamStats, 'packets' | 'bytes' | 'lost' | 'jitterMs' | 'rttMs' | 'firstAt'>;
 
 export class ReceiveStats {
   readonly ssrc: number;

@@ -1,7 +1,7 @@
 /**
- * CPU time and memory of browser process trees, from Linux's procfs: what a browser bot costs. A Chromium
- * is a tree (browser, zygotes, GPU/utility/network services, one renderer per page), so a browser's cost
- * is its whole tree. PSS (proportional set size) splits shared pages among the processes sharing them,
+ * CPU time and memory of process trees, from Linux's procfs: what a browser bot costs (a Chromium is a
+ * tree: browser, zygotes, GPU/utility/network services, one renderer per page) and what the server costs
+ * in the capacity probe (Node and its mediasoup workers). PSS (proportional set size) splits shared pages among the processes sharing them,
  * so the sum over a tree does not count Chromium's shared code once per process.
  */
 import fs from 'node:fs';
@@ -9,15 +9,17 @@ import fs from 'node:fs';
 /** Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream architecture. */
 const TICKS_PER_SECOND = 100;
 
-interface ProcStat {
+export interface ProcStat {
   pid: number;
   ppid: number;
+  /** The command name (field 2), e.g. `mediasoup-worke` (the kernel keeps 15 characters). */
+  comm: string;
   state: string;
   /** utime + stime, in seconds. */
   cpuSeconds: number;
 }
 
-function readStat(pid: number): ProcStat | undefined {
+export function readStat(pid: number): ProcStat | undefined {
   let text: string;
   try {
     text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -27,7 +29,8 @@ function readStat(pid: number): ProcStat | undefined {
   // The command name (field 2) is in parentheses and may contain spaces: split after the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-  return { pid, ppid: Number(fields[1]), state: fields[0] ?? '?', cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
+  const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+  return { pid, ppid: Number(fields[1]), comm, state: fields[0] ?? '?', cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
 }
 
 function allPids(): number[] {
