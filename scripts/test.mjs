@@ -33,7 +33,25 @@ function fromJson(file, status) {
   if (!fs.existsSync(file)) return { passed: 0, failed: 1, note: 'runner wrote no results' };
   const report = JSON.parse(fs.readFileSync(file, 'utf8'));
   const failed = report.numFailedTests + (status !== 0 && report.numFailedTests === 0 ? 1 : 0);
-  return { passed: report.numPassedTests, failed, skipped: report.numPendingTests + (report.numTodoTests ?? 0) };
+  return { passed: report.numPassedTests, failed, skipped: report.numPendingTests + (report.numTodoTests ?? 0), failures: failuresOf(report) };
+}
+
+// The failed tests with the head of their message, printed again just above the summary: runners write the
+// details to stderr and early in a long log, where a CI page showing the end of stdout never reaches.
+function failuresOf(report) {
+  const failures = [];
+  for (const file of report.testResults ?? []) {
+    const where = path.relative(root, file.name ?? file.testFilePath ?? '');
+    for (const test of file.assertionResults ?? []) {
+      if (test.status !== 'failed') continue;
+      const message = (test.failureMessages ?? []).join('\n').split('\n').slice(0, 12).join('\n    ');
+      failures.push(`${where} > ${test.fullName}\n    ${message}`);
+    }
+    if (file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed')) {
+      failures.push(`${where}\n    ${String(file.message ?? 'the file failed outside any test').split('\n').slice(0, 12).join('\n    ')}`);
+    }
+  }
+  return failures;
 }
 
 const stages = [
@@ -79,6 +97,8 @@ for (const stage of stages) {
   rows.push({ name: stage.name, seconds: outcome.seconds, ...stage.count(outcome) });
 }
 
+const failures = rows.flatMap((r) => (r.failures ?? []).map((f) => `[${r.name}] ${f}`));
+if (failures.length > 0) process.stdout.write(`\n=== failed ===\n${failures.join('\n\n')}\n`);
 process.stdout.write('\n=== summary ===\n');
 for (const r of rows) {
   process.stdout.write(`${r.name.padEnd(24)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(3)} failed${r.skipped ? ` ${r.skipped} skipped` : ''}  (${r.seconds.toFixed(1)} s)\n`);
