@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'room_full',
   'limit_exceeded', // a per-peer limit (producers, transports, …)
   'unavailable', // no media worker can take the room right now
+  'rate_limited', // too many requests or joins: slow down (the socket is closed if it keeps on)
   'internal',
 ] as const;
 

@@ -38,8 +38,18 @@ export interface NotificationTypes {
   activeSpeaker: { peerId: string | null; producerId: string | null };
   /** Volumes in dBvo (−127…0) of the loudest audio producers; empty on silence. */
   audioLevels: { levels: { peerId: string; producerId: string; volume: number }[] };
-  /** The room ended for you (its media worker died, or the server shuts down): rejoin to continue. */
-  roomClosed: { reason: 'worker_died' | 'shutdown' };
+  /**
+   * The room ended for you. worker_died / shutdown: rejoin to continue (worker_died at once: the room is
+   * recreated on a live worker). closed_by_admin: the call is over, do not rejoin.
+   */
+  roomClosed: { reason: 'worker_died' | 'shutdown' | 'closed_by_admin' };
+  /**
+   * You were taken out of the room and the server closes the connection: the same identity joined
+   * elsewhere, or an admin removed you. Do not rejoin automatically.
+   */
+  removed: { reason: 'duplicate_identity' | 'removed_by_admin' };
+  /** An admin muted or unmuted one of your producers (the server paused/resumed it). */
+  producerMuted: { producerId: string; muted: boolean };
 }
 
 export type NotificationName = keyof NotificationTypes;

@@ -125,3 +125,27 @@ export function iceUrls(env: Env, name: string, schemes: readonly string[]): str
   }
   return urls;
 }
+
+/** `key:secret` pairs, comma-separated: API key → secret (each secret at least `minSecret` characters). */
+export function apiKeys(env: Env, name: string, minSecret: number): Map<string, string> {
+  const keys = new Map<string, string>();
+  const raw = read(env, name);
+  if (raw === undefined) return keys;
+  for (const pair of raw.split(',')) {
+    const colon = pair.indexOf(':');
+    const key = pair.slice(0, Math.max(colon, 0)).trim();
+    const secretValue = pair.slice(colon + 1).trim();
+    if (colon < 1 || !/^[A-Za-z0-9_.-]{1,64}$/.test(key)) {
+      throw new ConfigError(name, HIDDEN, 'comma-separated key:secret pairs, keys of letters, digits, `_`, `.` and `-`');
+    }
+    if (secretValue.length < minSecret) throw new ConfigError(name, HIDDEN, `a secret of at least ${minSecret} characters for key ${key}`);
+    if (keys.has(key)) throw new ConfigError(name, HIDDEN, `each key once (${key} is repeated)`);
+    keys.set(key, secretValue);
+  }
+  return keys;
+}
+
+/** 127.0.0.0/8 and ::1: only this machine can connect. */
+export function isLoopback(host: string): boolean {
+  return host === '::1' || (net.isIPv4(host) && host.startsWith('127.'));
+}

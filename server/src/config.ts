@@ -6,12 +6,14 @@
 import os from 'node:os';
 import {
   address,
+  apiKeys,
   boolean,
   ConfigError,
   executable,
   iceUrls,
   integer,
   ip,
+  isLoopback,
   oneOf,
   read,
   readableFile,
@@ -49,6 +51,15 @@ export interface Config {
   /** Serve HTTPS + WSS: PEM files, or a self-signed certificate made (and cached) for this host. */
   https: { cert: string; key: string } | 'self-signed' | undefined;
   turn: TurnServerConfig;
+  auth: AuthConfig;
+}
+
+/** Who may connect: holders of tokens signed with one of `keys`, or (open mode) anyone. */
+export interface AuthConfig {
+  /** API key → secret (AUTH_KEYS). Never logged. */
+  keys: Map<string, string>;
+  /** No keys: anyone reaching the server joins any room, with every permission. */
+  open: boolean;
 }
 
 /** What browsers are told in `iceServers`: STUN URLs, and TURN URLs with time-limited credentials. */
@@ -123,6 +134,8 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'TURN_MIN_PORT', default: '49160', description: '`npm run turn`: lowest relay port' },
   { name: 'TURN_MAX_PORT', default: '49999', description: '`npm run turn`: highest relay port' },
   { name: 'TURN_REALM', default: 'confero', description: '`npm run turn`: TURN realm' },
+  { name: 'AUTH_KEYS', default: '(none)', description: 'API keys that sign access tokens: comma-separated `key:secret` pairs, secrets of at least 32 characters; set → every join and admin call needs a token' },
+  { name: 'AUTH_OPEN', default: 'false', description: 'run without AUTH_KEYS on a non-loopback HTTP_HOST (anyone who reaches the server joins any room); on loopback open mode needs no flag' },
 ];
 
 /** HTTPS_CERT and HTTPS_KEY: both files, or `self-signed` alone. */
@@ -175,6 +188,21 @@ function turnServerSettings(env: Env, rtcListenIp: string, rtcPorts: [number, nu
   };
 }
 
+/** Secure default: a server others can reach needs keys, unless the operator says open on purpose. */
+function authSettings(env: Env, httpHost: string): AuthConfig {
+  const keys = apiKeys(env, 'AUTH_KEYS', 32);
+  const openFlag = boolean(env, 'AUTH_OPEN', false);
+  if (keys.size > 0 && openFlag) throw new ConfigError('AUTH_OPEN', 'true', 'false or unset when AUTH_KEYS is set');
+  if (keys.size === 0 && !openFlag && !isLoopback(httpHost)) {
+    throw new ConfigError(
+      'AUTH_KEYS',
+      '',
+      `key:secret pairs, since HTTP_HOST=${httpHost} lets other machines connect (or AUTH_OPEN=true to let anyone join any room)`,
+    );
+  }
+  return { keys, open: keys.size === 0 };
+}
+
 function listenPlan(listenIp: string, announced: string | undefined, network: () => HostNetwork): ListenAddress[] {
   try {
     return planListenAddresses(listenIp, announced, network());
@@ -207,9 +235,11 @@ export function loadConfig(env: Env = process.env, network: () => HostNetwork = 
   const https = httpsSettings(env);
   const rtcPorts: [number, number] = [Math.min(rtcBasePort, rtcMinPort), Math.max(rtcBasePort + numWorkers - 1, rtcMaxPort)];
 
+  const httpHost = ip(env, 'HTTP_HOST', '127.0.0.1');
+
   return {
     http: {
-      host: ip(env, 'HTTP_HOST', '127.0.0.1'),
+      host: httpHost,
       port: integer(env, 'HTTP_PORT', 3000, 0, 65535),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
@@ -235,5 +265,6 @@ export function loadConfig(env: Env = process.env, network: () => HostNetwork = 
     ice: iceSettings(env),
     https,
     turn: turnServerSettings(env, listenIp, rtcPorts, https),
+    auth: authSettings(env, httpHost),
   };
 }

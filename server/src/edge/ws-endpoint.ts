@@ -28,6 +28,8 @@ const HARD_LIMIT_FACTOR = 4;
  * it) and is terminated, so the peer leaves the room instead of lingering as a ghost.
  */
 const PING_INTERVAL_MS = 15_000;
+/** WebSocket close code (application range 4000–4999) for a peer the server took out of its room. */
+export const CLOSE_REMOVED = 4001;
 
 /** What the endpoint reports to the server's metrics, on top of what the sessions report. */
 export interface WsMetrics extends SessionMetrics {
@@ -48,7 +50,9 @@ export async function registerWsEndpoint(app: FastifyInstance, deps: WsEndpointD
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
     };
     const notify = <N extends NotificationName>(method: N, data: NotificationData<N>): void => send({ method, data });
-    const session = new PeerSession({ ...deps, log }, notify);
+    // A removed peer's socket is closed with an application close code and the reason (after the
+    // `removed` notification, which carries the same reason).
+    const session = new PeerSession({ ...deps, log }, notify, (reason) => socket.close(CLOSE_REMOVED, reason));
 
     socket.on('message', (raw, isBinary) => {
       const request = parseRequest(raw as Buffer, isBinary, maxBytes);

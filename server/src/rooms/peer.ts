@@ -9,6 +9,10 @@ import type { MediaTransport } from '../media/room-media';
 
 export type Notify = <N extends NotificationName>(method: N, data: NotificationData<N>) => void;
 
+export type RemovalReason = NotificationData<'removed'>['reason'];
+/** Ends the peer's signalling connection (after it was told why): wired by the session to its socket. */
+export type Disconnect = (reason: RemovalReason) => void;
+
 export interface OwnedProducer {
   producer: types.Producer;
   source: MediaSource;
@@ -27,6 +31,7 @@ export class Peer {
     readonly displayName: string,
     readonly rtpCapabilities: types.RtpCapabilities,
     readonly notify: Notify,
+    readonly disconnect: Disconnect = () => undefined,
   ) {}
 
   get closed(): boolean {

@@ -7,11 +7,11 @@ import type { types } from 'mediasoup';
 import { ProtocolError, type NotificationData, type NotificationName } from '../../../protocol/src';
 import type { RoomLimits } from '../config';
 import type { RoomMedia } from '../media/room-media';
-import type { Peer } from './peer';
+import type { Peer, RemovalReason } from './peer';
 import { consumeData, consumeProducer } from './consuming';
 import { watchSpeakers } from './speakers';
 
-type CloseReason = 'worker_died' | 'shutdown' | 'empty';
+type CloseReason = NotificationData<'roomClosed'>['reason'] | 'empty';
 
 export class Room {
   readonly peers = new Map<string, Peer>();
@@ -61,6 +61,14 @@ export class Room {
     if (this.peers.size === 0 && !this.#closed) {
       this.#emptyTimer = setTimeout(() => this.close('empty'), this.limits.emptyRoomGraceMs);
     }
+  }
+
+  /** Takes a peer out for good: it is told why, its objects are released, its connection is closed. */
+  kick(peer: Peer, reason: RemovalReason): void {
+    if (this.peers.get(peer.id) !== peer) return;
+    peer.notify('removed', { reason });
+    this.remove(peer);
+    peer.disconnect(reason);
   }
 
   broadcast<N extends NotificationName>(except: Peer | undefined, method: N, data: NotificationData<N>): void {

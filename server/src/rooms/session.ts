@@ -15,7 +15,7 @@ import {
   type ResponseData,
 } from '../../../protocol/src';
 import type { RoomLimits } from '../config';
-import { Peer, type Notify } from './peer';
+import { Peer, type Disconnect, type Notify } from './peer';
 import type { Room } from './room';
 import type { RoomDirectory } from './room-directory';
 import { isRoomMethod, roomHandlers } from './handlers';
@@ -45,6 +45,8 @@ export class PeerSession {
   constructor(
     private readonly deps: SessionDeps,
     private readonly notify: Notify,
+    /** Closes this session's connection (the peer was removed from its room and told why). */
+    private readonly disconnect: Disconnect = () => undefined,
   ) {}
 
   get peerId(): string | undefined {
@@ -104,7 +106,11 @@ export class PeerSession {
       this.deps.log.error({ err: error, room: data.room }, 'cannot open room');
       throw new ProtocolError('unavailable', 'no media worker can take this room right now');
     }
-    const peer = new Peer(randomUUID(), data.displayName, data.rtpCapabilities as types.RtpCapabilities, this.notify);
+    const peer = new Peer(randomUUID(), data.displayName, data.rtpCapabilities as types.RtpCapabilities, this.notify, (reason) => {
+      this.#joined = undefined;
+      this.close();
+      this.disconnect(reason);
+    });
     const others = [...room.peers.values()].map((p) => p.info());
     room.add(peer);
     this.#joined = { peer, room };
