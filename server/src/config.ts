@@ -25,11 +25,14 @@ import { planListenAddresses, readHostNetwork, NoUsableAddressError, type HostNe
 export { ConfigError } from './config-values';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** auto: coloured lines on a terminal, JSON otherwise. */
+export type LogFormat = 'auto' | 'pretty' | 'json';
 export type WorkerLogLevel = 'debug' | 'warn' | 'error' | 'none';
 
 export interface Config {
   http: { host: string; port: number };
   logLevel: LogLevel;
+  logFormat: LogFormat;
   media: {
     numWorkers: number;
     workerBin: string | undefined;
@@ -106,6 +109,7 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'HTTP_HOST', default: '127.0.0.1', description: 'address the HTTP/WebSocket server binds to (0.0.0.0 to serve others)' },
   { name: 'HTTP_PORT', default: '3000', description: 'port of the HTTP/WebSocket server' },
   { name: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
+  { name: 'LOG_FORMAT', default: 'auto', description: 'auto (coloured lines when stdout is a terminal, JSON otherwise), pretty or json' },
   { name: 'MEDIASOUP_NUM_WORKERS', default: 'number of cores', description: 'mediasoup worker processes (1–64)' },
   { name: 'MEDIASOUP_WORKER_BIN', default: '(setup picks one)', description: 'path of a mediasoup-worker binary to use' },
   { name: 'MEDIASOUP_LOG_LEVEL', default: 'warn', description: 'worker log level: debug, warn, error or none' },
@@ -243,6 +247,7 @@ export function loadConfig(env: Env = process.env, network: () => HostNetwork = 
       port: integer(env, 'HTTP_PORT', 3000, 0, 65535),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    logFormat: oneOf(env, 'LOG_FORMAT', 'auto', ['auto', 'pretty', 'json'] as const),
     media: {
       numWorkers,
       workerBin,

@@ -33,7 +33,7 @@ function logIceServers(config: Config, log: Logger): void {
 
 async function main(): Promise<void> {
   const config = configOrExit();
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, config.logFormat);
   const pool = await WorkerPool.create(config.media, log.child({ layer: 'media' }));
   const { app, scheme } = await buildApp({ config, log, pool });
   await app.listen({ host: config.http.host, port: config.http.port });
