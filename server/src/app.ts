@@ -17,6 +17,7 @@ import { Room } from './rooms/room';
 import { RoomMedia, routerRtpCapabilities } from './media/room-media';
 import { iceServersFor } from './turn/credentials';
 import { loadTls } from './edge/tls';
+import { registerAdminApi } from './admin';
 
 export interface AppDeps {
   config: Config;
@@ -48,6 +49,7 @@ export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoA
   const metrics = createServerMetrics({ directory, pool });
   registerHealthRoutes(app, { pool, expectedWorkers: config.media.numWorkers });
   registerMetricsRoute(app, metrics.registry);
+  await registerAdminApi(app, { auth: config.auth, directory });
   await registerPageRoutes(app);
   // Peers hear `roomClosed: shutdown` before the sockets go down: this preClose hook is added before the
   // WebSocket plugin's own, which closes every socket, and hooks run in the order they were added.

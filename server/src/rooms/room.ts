@@ -15,6 +15,8 @@ type CloseReason = NotificationData<'roomClosed'>['reason'] | 'empty';
 
 export class Room {
   readonly peers = new Map<string, Peer>();
+  /** When the room was opened (the admin API reports it). */
+  readonly createdAt = new Date();
   #closed = false;
   #emptyTimer: NodeJS.Timeout | undefined;
   readonly #closeListeners: (() => void)[] = [];

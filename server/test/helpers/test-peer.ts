@@ -99,8 +99,8 @@ export class TestPeer {
     return this.notifications.filter((n) => n.method === method && match(n.data as NotificationData<N>)).length;
   }
 
-  /** getRouterRtpCapabilities → load the fake Device → join with its capabilities. */
-  async join(room: string, displayName: string): Promise<ResponseData<'join'>> {
+  /** getRouterRtpCapabilities → load the fake Device → join with its capabilities (and `token` if given). */
+  async join(room: string, displayName: string, token?: string): Promise<ResponseData<'join'>> {
     const { routerRtpCapabilities } = await this.request('getRouterRtpCapabilities', {});
     this.device = new Device({ handlerFactory: FakeHandler.createFactory(testFakeParameters) });
     await this.device.load({ routerRtpCapabilities });
@@ -109,6 +109,7 @@ export class TestPeer {
       room,
       displayName,
       rtpCapabilities: this.device.recvRtpCapabilities,
+      ...(token !== undefined ? { token } : {}),
     });
     return this.joined;
   }
