@@ -3,6 +3,7 @@
  * this one machine. `loadConfig` validates all of them up front so that a typo fails at start with one
  * line naming the variable, instead of surfacing later as an obscure mediasoup or socket error.
  */
+import net from 'node:net';
 import os from 'node:os';
 import {
   address,
@@ -55,6 +56,25 @@ export interface Config {
   https: { cert: string; key: string } | 'self-signed' | undefined;
   turn: TurnServerConfig;
   auth: AuthConfig;
+  limits: LimitsConfig;
+}
+
+/** Abuse limits (server/src/limits): defaults far above what a normal call needs. */
+export interface LimitsConfig {
+  /** Requests one WebSocket may send per second, sustained, and in a burst. */
+  wsRatePerSecond: number;
+  wsRateBurst: number;
+  /** Refused requests within 10 s after which the socket is closed (1008). */
+  wsRateCloseAfter: number;
+  joinsPerIpPerMinute: number;
+  /** Rooms open on this node; a join that would open one more gets `unavailable`. */
+  maxRooms: number;
+  maxWsConnections: number;
+  maxWsConnectionsPerIp: number;
+  /** HTTP requests per client address per minute (monitoring and /ws exempt). */
+  httpRatePerMinute: number;
+  /** Proxies (IPs or CIDRs) whose X-Forwarded-For names the client; empty: the socket's peer is the client. */
+  trustProxy: string[];
 }
 
 /** Who may connect: holders of tokens signed with one of `keys`, or (open mode) anyone. */
@@ -140,6 +160,15 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'TURN_REALM', default: 'confero', description: '`npm run turn`: TURN realm' },
   { name: 'AUTH_KEYS', default: '(none)', description: 'API keys that sign access tokens: comma-separated `key:secret` pairs, secrets of at least 32 characters; set → every join and admin call needs a token' },
   { name: 'AUTH_OPEN', default: 'false', description: 'run without AUTH_KEYS on a non-loopback HTTP_HOST (anyone who reaches the server joins any room); on loopback open mode needs no flag' },
+  { name: 'WS_RATE_PER_SECOND', default: '50', description: 'requests one WebSocket may send per second, sustained; over it → `rate_limited`' },
+  { name: 'WS_RATE_BURST', default: '200', description: 'requests one WebSocket may send in a burst above WS_RATE_PER_SECOND' },
+  { name: 'WS_RATE_CLOSE_AFTER', default: '100', description: 'refused requests within 10 s after which the WebSocket is closed (code 1008)' },
+  { name: 'JOINS_PER_IP_PER_MINUTE', default: '60', description: 'joins from one client address per minute; over it → `rate_limited` saying when to retry' },
+  { name: 'MAX_ROOMS', default: '1000', description: 'rooms open on this server; a join that would open another → `unavailable` (existing rooms stay joinable)' },
+  { name: 'MAX_WS_CONNECTIONS', default: '5000', description: 'WebSocket connections on this server; the next is closed at once with code 1013 (try again later)' },
+  { name: 'MAX_WS_CONNECTIONS_PER_IP', default: '200', description: 'WebSocket connections from one client address; the next is closed at once with code 1013' },
+  { name: 'HTTP_RATE_PER_MINUTE', default: '600', description: 'HTTP requests per client address per minute (/healthz, /readyz, /metrics and /ws exempt); over it → 429' },
+  { name: 'TRUST_PROXY', default: '(none)', description: 'comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client address; unset → the connecting address is the client' },
 ];
 
 /** HTTPS_CERT and HTTPS_KEY: both files, or `self-signed` alone. */
@@ -207,6 +236,34 @@ function authSettings(env: Env, httpHost: string): AuthConfig {
   return { keys, open: keys.size === 0 };
 }
 
+/** TRUST_PROXY: proxy addresses or CIDR blocks (what Fastify's trustProxy takes), validated here. */
+function proxyList(env: Env, name: string): string[] {
+  const raw = read(env, name);
+  if (raw === undefined) return [];
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [addr = '', bits, ...rest] = entry.split('/');
+    const family = net.isIP(addr);
+    const prefixOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !prefixOk || rest.length > 0) throw new ConfigError(name, raw, 'comma-separated IP addresses or CIDR blocks, e.g. 127.0.0.1,10.0.0.0/8');
+  }
+  return entries;
+}
+
+function limitSettings(env: Env): LimitsConfig {
+  return {
+    wsRatePerSecond: integer(env, 'WS_RATE_PER_SECOND', 50, 1, 100_000),
+    wsRateBurst: integer(env, 'WS_RATE_BURST', 200, 1, 1_000_000),
+    wsRateCloseAfter: integer(env, 'WS_RATE_CLOSE_AFTER', 100, 1, 1_000_000),
+    joinsPerIpPerMinute: integer(env, 'JOINS_PER_IP_PER_MINUTE', 60, 1, 1_000_000),
+    maxRooms: integer(env, 'MAX_ROOMS', 1000, 1, 1_000_000),
+    maxWsConnections: integer(env, 'MAX_WS_CONNECTIONS', 5000, 1, 1_000_000),
+    maxWsConnectionsPerIp: integer(env, 'MAX_WS_CONNECTIONS_PER_IP', 200, 1, 1_000_000),
+    httpRatePerMinute: integer(env, 'HTTP_RATE_PER_MINUTE', 600, 1, 1_000_000),
+    trustProxy: proxyList(env, 'TRUST_PROXY'),
+  };
+}
+
 function listenPlan(listenIp: string, announced: string | undefined, network: () => HostNetwork): ListenAddress[] {
   try {
     return planListenAddresses(listenIp, announced, network());
@@ -271,5 +328,6 @@ export function loadConfig(env: Env = process.env, network: () => HostNetwork = 
     https,
     turn: turnServerSettings(env, listenIp, rtcPorts, https),
     auth: authSettings(env, httpHost),
+    limits: limitSettings(env),
   };
 }

@@ -12,6 +12,7 @@ import type { RoomDirectory } from '../rooms/room-directory';
 import type { WorkerPool } from '../media/worker-pool';
 import { registerRoomGauges } from './room-gauges';
 import { registerWorkerMetrics } from './worker-metrics';
+import { RATE_LIMIT_KINDS, type LimitMetrics } from '../limits/ws-limits';
 
 /**
  * The method label: a protocol method, or 'invalid' for anything unreadable or unknown. Clients choose
@@ -19,7 +20,7 @@ import { registerWorkerMetrics } from './worker-metrics';
  */
 export type MessageLabel = MethodName | 'invalid';
 
-export interface ServerMetrics {
+export interface ServerMetrics extends LimitMetrics {
   readonly registry: Registry;
   /** A request arrived (counted once, before it is handled). */
   countMessage(method: MessageLabel): void;
@@ -59,8 +60,17 @@ export function createServerMetrics(deps: { directory: RoomDirectory; pool: Work
     registers: [registry],
   });
 
+  const rateLimited = new Counter({
+    name: 'confero_rate_limited_total',
+    help: 'Requests and connections refused by an abuse limit, by kind (ws_request, ws_flood_closed, ws_connection, join, http).',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  for (const kind of RATE_LIMIT_KINDS) rateLimited.inc({ kind }, 0);
+
   return {
     registry,
+    countRateLimited: (kind) => rateLimited.inc({ kind }),
     countMessage: (method) => messages.inc({ method }),
     countError: (method, code) => errors.inc({ method, code }),
     observeJoin: (seconds) => joins.observe(seconds),
