@@ -19,6 +19,12 @@ export interface TransportAppData extends types.AppData {
 
 export type MediaTransport = types.WebRtcTransport<TransportAppData> | types.PlainTransport<TransportAppData>;
 
+/**
+ * How long a new room waits for a worker when none is live (one-worker pool whose worker just died): the
+ * replacement takes ~0.3 s to start, so a rejoin is answered instead of refused.
+ */
+const WAIT_FOR_WORKER_MS = 5_000;
+
 export class RoomMedia {
   private constructor(
     readonly slot: WorkerSlot,
@@ -28,9 +34,25 @@ export class RoomMedia {
     private readonly media: Config['media'],
   ) {}
 
+  /**
+   * A router on the least-loaded live worker. This is also how rooms of a dead worker are recreated: on
+   * demand, when the first of their peers rejoins (the directory dropped the dead room when it closed).
+   * We chose that over recreating them proactively at the death because the peers can be told at once —
+   * a proactive router would have to exist before the `roomClosed` goes out — and because a room whose
+   * peers do not come back then costs nothing; creating a router on a live worker takes milliseconds, and
+   * concurrent rejoins share the one creation (InMemoryRoomDirectory.acquire).
+   */
   static async create(pool: WorkerPool, media: Config['media']): Promise<RoomMedia> {
-    const slot = pool.leastLoaded();
-    const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    let slot = await pool.whenLive(WAIT_FOR_WORKER_MS);
+    let router: types.Router;
+    try {
+      router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    } catch (error) {
+      // The worker died between the pick and the router (a crash while peers rejoin): once more, elsewhere.
+      if (!slot.worker.died && !slot.worker.closed) throw error;
+      slot = await pool.whenLive(WAIT_FOR_WORKER_MS);
+      router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    }
     try {
       const activeSpeaker = await router.createActiveSpeakerObserver({ interval: 300 });
       const audioLevels = await router.createAudioLevelObserver({ maxEntries: 8, threshold: -70, interval: 800 });
@@ -98,7 +120,7 @@ let cachedCapabilities: types.RtpCapabilities | undefined;
 
 export async function routerRtpCapabilities(pool: WorkerPool): Promise<types.RtpCapabilities> {
   if (!cachedCapabilities) {
-    const router = await pool.leastLoaded().worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    const router = await (await pool.whenLive(WAIT_FOR_WORKER_MS)).worker.createRouter({ mediaCodecs: MEDIA_CODECS });
     cachedCapabilities = router.rtpCapabilities;
     router.close();
   }

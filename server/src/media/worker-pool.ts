@@ -4,7 +4,9 @@
  * firewall/NAT story to two ports per worker instead of a port range.
  *
  * A worker that dies is replaced in the same slot (same ports) and `workerDied` is emitted so the layers
- * above can close the rooms it carried and let their peers rejoin.
+ * above can close the rooms it carried and let their peers rejoin. Those rejoins must not wait for the
+ * replacement: new rooms go to a live worker (`live()`), and only when there is none (a one-worker pool)
+ * does placement wait, bounded, for the replacement (`whenLive()`).
  */
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -81,11 +83,42 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return this.#slots.filter((slot): slot is WorkerSlot => slot !== undefined);
   }
 
+  /**
+   * The slots whose worker can take a router right now. A worker killed a moment ago may still sit in its
+   * slot until mediasoup reports the death (the pipe's close or the process's exit): its `died`/`closed`
+   * flags exclude it as soon as mediasoup knows.
+   */
+  live(): WorkerSlot[] {
+    return this.slots.filter((slot) => !slot.worker.died && !slot.worker.closed);
+  }
+
   /** The live slot with the fewest routers (ties → lowest index). */
   leastLoaded(): WorkerSlot {
-    const live = this.slots;
+    const live = this.live();
     if (live.length === 0) throw new Error('no mediasoup worker is available');
     return live.reduce((best, slot) => (slot.routers < best.routers ? slot : best));
+  }
+
+  /**
+   * The least-loaded live slot; when no worker is live (every worker died at once, or a one-worker pool)
+   * waits for the first replacement, up to `timeoutMs`, so a rejoin right after a crash is answered
+   * rather than refused into the client's backoff.
+   */
+  async whenLive(timeoutMs: number): Promise<WorkerSlot> {
+    if (this.live().length > 0) return this.leastLoaded();
+    if (this.#closed) throw new Error('the worker pool is closed');
+    await new Promise<void>((resolve, reject) => {
+      const onReplaced = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.off('workerReplaced', onReplaced);
+        reject(new Error(`no mediasoup worker became available within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.once('workerReplaced', onReplaced);
+    });
+    return this.leastLoaded();
   }
 
   /** UDP/TCP port of the WebRtcServer of worker `index`. */
