@@ -1,6 +1,6 @@
 /**
- * Reconnection policy: which failures are worth retrying, exponential backoff with jitter, and a sleep
- * that leave() can cut short.
+ * Reconnection policy: which failures are worth retrying, exponential backoff with jitter (none before the
+ * first rejoin after a worker death), and a sleep that leave() can cut short.
  */
 import { ProtocolError } from './protocol';
 import { ConnectionClosedError, RequestTimeoutError } from './signalling';
@@ -33,6 +33,22 @@ export function backoffDelay(attempt: number, options: BackoffOptions = DEFAULT_
   const base = Math.min(options.maxMs, options.initialMs * 2 ** Math.max(0, attempt - 1));
   const spread = base * options.jitter;
   return Math.round(base - spread + Math.random() * 2 * spread);
+}
+
+/**
+ * Why the session is rejoining: the connection was lost (or the server is shutting down), or the room's
+ * media worker died. A worker death is a server-side crash the server has already recovered from — the
+ * room is recreated on a live worker when we ask — so waiting would only prolong the outage.
+ */
+export type RejoinCause = 'lost' | 'worker_died';
+
+/**
+ * Delay before rejoin attempt `n` (1-based): after a worker death the first attempt goes at once and
+ * only a failed one falls back to the backoff (500, 1000… ms); every other cause backs off from the start.
+ */
+export function rejoinDelay(attempt: number, cause: RejoinCause, options: BackoffOptions = DEFAULT_BACKOFF): number {
+  if (cause === 'worker_died' && attempt === 1) return 0;
+  return backoffDelay(attempt, options);
 }
 
 /** Resolves after `ms`, or rejects as soon as `signal` aborts. */

@@ -14,7 +14,7 @@
 import type { types } from 'mediasoup-client';
 import type { MediaSource, MethodName, Notification, RequestData, ResponseData } from '../../../protocol/src';
 import { ProtocolError } from './protocol';
-import { backoffDelay, isRetryable, sleep } from './recovery';
+import { isRetryable, rejoinDelay, sleep, type RejoinCause } from './recovery';
 import { resolveOptions, type ResolvedOptions, type SessionOptions } from './options';
 import { Chat } from './chat';
 import { RemoteMedia } from './consumers';
@@ -43,6 +43,8 @@ export class ConferenceSession extends Emitter<SessionEvents> {
   /** One per join() … leave(); aborting it stops a running connect or reconnection loop. */
   #run: AbortController | undefined;
   #peerId: string | undefined;
+  /** Set by roomClosed just before the link is lost; #reconnect reads it (and resets it) for its delays. */
+  #rejoinCause: RejoinCause = 'lost';
 
   constructor(options: SessionOptions) {
     super();
@@ -246,7 +248,9 @@ export class ConferenceSession extends Emitter<SessionEvents> {
       case 'audioLevels':
         return this.emit('audioLevels', n.data.levels);
       case 'roomClosed':
-        // Our membership is over (worker died, server shutting down): rejoin like after a lost socket.
+        // Our membership is over. worker_died: the server makes the room anew on a live worker when we
+        // rejoin, so rejoin (and re-publish) at once; shutdown: the server is going away, back off.
+        if (n.data.reason === 'worker_died') this.#rejoinCause = 'worker_died';
         return link.lose(`room closed (${n.data.reason})`);
       default:
         return; // scores, layer changes: only the raw `notification` event
@@ -270,15 +274,20 @@ export class ConferenceSession extends Emitter<SessionEvents> {
 
   async #reconnect(run: AbortController): Promise<void> {
     this.#setState('reconnecting');
+    const cause = this.#rejoinCause;
+    this.#rejoinCause = 'lost';
     let lastError: Error = new Error('no reconnection attempt');
     for (let attempt = 1; attempt <= this.#options.maxReconnectAttempts; attempt++) {
       try {
-        await sleep(backoffDelay(attempt), run.signal);
+        const delay = rejoinDelay(attempt, cause);
+        if (delay > 0) await sleep(delay, run.signal);
         await this.#connect(run);
         if (run.signal.aborted) return;
         this.#setState('connected');
         return;
       } catch (error) {
+        // A roomClosed during this attempt is this loop's business (its backoff), not the next loss's.
+        this.#rejoinCause = 'lost';
         if (run.signal.aborted) return;
         this.#teardown();
         lastError = error as Error;
