@@ -17,6 +17,8 @@ import { Room } from './rooms/room';
 import { RoomMedia, routerRtpCapabilities } from './media/room-media';
 import { iceServersFor } from './turn/credentials';
 import { loadTls } from './edge/tls';
+import { registerHttpProtection } from './limits/http-protection';
+import { WsLimits } from './limits/ws-limits';
 import { registerAdminApi } from './admin';
 
 export interface AppDeps {
@@ -41,12 +43,17 @@ export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoA
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
     ...(tls ? { https: tls } : {}),
+    // request.ip is the socket's peer unless TRUST_PROXY names the proxy in front (X-Forwarded-For).
+    trustProxy: config.limits.trustProxy.length > 0 ? config.limits.trustProxy : false,
   }) as unknown as FastifyInstance;
   const roomLog = log.child({ layer: 'rooms' });
   const directory = new InMemoryRoomDirectory(
     async (name) => new Room(name, await RoomMedia.create(pool, config.media), config.rooms, roomLog),
+    config.limits.maxRooms,
   );
   const metrics = createServerMetrics({ directory, pool });
+  // Before any route, so that every route gets the rate limit and the security headers.
+  await registerHttpProtection(app, { ratePerMinute: config.limits.httpRatePerMinute, https: Boolean(tls), metrics });
   registerHealthRoutes(app, { pool, expectedWorkers: config.media.numWorkers });
   registerMetricsRoute(app, metrics.registry);
   await registerAdminApi(app, { auth: config.auth, directory });
@@ -61,6 +68,7 @@ export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoA
     routerRtpCapabilities: () => routerRtpCapabilities(pool),
     log: roomLog,
     metrics,
+    wsLimits: new WsLimits(config.limits, log.child({ layer: 'edge' }), metrics),
   });
   return { app, directory, scheme: tls ? 'https' : 'http', metrics };
 }

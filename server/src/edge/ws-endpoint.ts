@@ -20,6 +20,7 @@ import {
   type Response,
 } from '../../../protocol/src';
 import { PeerSession, type SessionDeps, type SessionMetrics } from '../rooms/session';
+import type { WsLimits } from '../limits/ws-limits';
 
 /** A message this much over the limit is not worth reading: ws closes the socket (code 1009). */
 const HARD_LIMIT_FACTOR = 4;
@@ -39,12 +40,19 @@ export interface WsMetrics extends SessionMetrics {
 
 export interface WsEndpointDeps extends SessionDeps {
   metrics: WsMetrics;
+  /** Connection caps, per-socket request rate and joins per address (server/src/limits). */
+  wsLimits: WsLimits;
 }
 
 export async function registerWsEndpoint(app: FastifyInstance, deps: WsEndpointDeps): Promise<void> {
   const maxBytes = deps.limits.maxMessageBytes;
   await app.register(websocket, { options: { maxPayload: Math.max(maxBytes * HARD_LIMIT_FACTOR, 1 << 20) } });
-  app.get('/ws', { websocket: true }, (socket: WebSocket) => {
+  app.get('/ws', { websocket: true }, (socket: WebSocket, request) => {
+    // Over a connection cap: accepted, then closed at once with 1013 and why — a code and reason a
+    // browser can read, unlike the status of a refused upgrade.
+    const admission = deps.wsLimits.admit(request.ip);
+    if (!admission.admitted) return socket.close(admission.closeCode, admission.reason);
+    const limits = admission.connection;
     const log = deps.log.child({ conn: Math.random().toString(36).slice(2, 8) });
     const send = (message: unknown): void => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
@@ -55,6 +63,12 @@ export async function registerWsEndpoint(app: FastifyInstance, deps: WsEndpointD
     const session = new PeerSession({ ...deps, log }, notify, (reason) => socket.close(CLOSE_REMOVED, reason));
 
     socket.on('message', (raw, isBinary) => {
+      const refusal = limits.screenRequest();
+      if (refusal) {
+        send(fail(sniffId((raw as Buffer).toString('utf8', 0, 256)), refusal.error));
+        if (refusal.close) socket.close(refusal.close.code, refusal.close.reason);
+        return;
+      }
       const request = parseRequest(raw as Buffer, isBinary, maxBytes);
       // Counted where the request is read and where it is answered: every answer goes through reply().
       const method = request.ok ? request.method : 'invalid';
@@ -64,6 +78,8 @@ export async function registerWsEndpoint(app: FastifyInstance, deps: WsEndpointD
         send(response);
       };
       if (!request.ok) return reply(fail(request.id, request.error));
+      const joinRefusal = request.method === 'join' ? limits.screenJoin() : undefined;
+      if (joinRefusal) return reply(fail(request.id, joinRefusal));
       void handleRequest(request, session, log).then(reply);
     });
     let alive = true;
@@ -75,6 +91,7 @@ export async function registerWsEndpoint(app: FastifyInstance, deps: WsEndpointD
     }, PING_INTERVAL_MS);
     socket.on('close', () => {
       clearInterval(heartbeat);
+      limits.release();
       session.close();
     });
     socket.on('error', (error) => log.warn({ err: error }, 'websocket error'));

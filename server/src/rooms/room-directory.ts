@@ -2,6 +2,7 @@
  * Where rooms are found by name. Behind an interface so that a Redis-backed directory (several nodes)
  * can replace the in-memory one without touching sessions or handlers.
  */
+import { ProtocolError } from '../../../protocol/src';
 import type { Room } from './room';
 
 export interface RoomDirectory {
@@ -17,7 +18,11 @@ export class InMemoryRoomDirectory implements RoomDirectory {
   readonly #rooms = new Map<string, Room>();
   readonly #creating = new Map<string, Promise<Room>>();
 
-  constructor(private readonly createRoom: (name: string) => Promise<Room>) {}
+  constructor(
+    private readonly createRoom: (name: string) => Promise<Room>,
+    /** MAX_ROOMS: rooms open or being opened; beyond it new rooms are refused, existing ones stay joinable. */
+    private readonly maxRooms = Infinity,
+  ) {}
 
   async acquire(name: string): Promise<Room> {
     const open = this.#rooms.get(name);
@@ -25,6 +30,9 @@ export class InMemoryRoomDirectory implements RoomDirectory {
     // Joins racing to a new room share the one creation in flight instead of each making a router.
     const pending = this.#creating.get(name);
     if (pending) return pending;
+    if (this.#rooms.size + this.#creating.size >= this.maxRooms) {
+      throw new ProtocolError('unavailable', `this server already hosts its maximum of ${this.maxRooms} rooms; try again later or join an existing room`);
+    }
     const creation = this.createRoom(name).then(
       (room) => {
         this.#rooms.set(name, room);

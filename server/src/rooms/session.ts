@@ -103,6 +103,7 @@ export class PeerSession {
     try {
       room = await this.deps.directory.acquire(data.room);
     } catch (error) {
+      if (error instanceof ProtocolError) throw error; // a refusal (shutting down, a limit), not a failure
       this.deps.log.error({ err: error, room: data.room }, 'cannot open room');
       throw new ProtocolError('unavailable', 'no media worker can take this room right now');
     }
