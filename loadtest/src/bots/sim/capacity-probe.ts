@@ -88,6 +88,9 @@ async function startServer(args: Args): Promise<{ child: ChildProcess; wsUrl: st
     RTC_MIN_PORT: String(args.rtcBasePort + 100),
     RTC_MAX_PORT: String(args.rtcBasePort + 199),
     MAX_PEERS_PER_ROOM: String(MAX_BOTS + 10),
+    // Every bot joins from loopback within seconds: the per-address abuse limits would refuse most of them.
+    JOINS_PER_IP_PER_MINUTE: '100000',
+    MAX_WS_CONNECTIONS_PER_IP: '100000',
     LOG_LEVEL: 'warn',
     ...(args.workers ? { MEDIASOUP_NUM_WORKERS: String(args.workers) } : {}),
   };
