@@ -2,7 +2,7 @@
  * The page under its Content-Security-Policy, in real Chromium against a real server: the join page, a
  * two-person call with video both ways, and the side panels, with every CSP violation collected
  * (securitypolicyviolation events and console reports) — none may occur. A deliberate inline script at
- * the end shows the collector would have caught one.
+ * the end shows the collector would have caught one. Then the page and its socket in Firefox.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
@@ -20,8 +20,8 @@ interface Violations {
 }
 
 /** A participant whose page reports every CSP violation, from the first byte of every document on. */
-async function participant(): Promise<{ page: Page; violations: () => Promise<Violations> }> {
-  const page = await browser.newParticipant();
+async function participant(inBrowser: TestBrowser = browser): Promise<{ page: Page; violations: () => Promise<Violations> }> {
+  const page = await inBrowser.newParticipant();
   const consoleReports: string[] = [];
   page.on('console', (message) => {
     if (/content[ -]security[ -]policy/i.test(message.text())) consoleReports.push(message.text());
@@ -95,5 +95,19 @@ describe('the page under its Content-Security-Policy', { timeout: 120_000 }, () 
     await ada.page.waitForFunction(() => ((globalThis as { __cspViolations?: unknown[] }).__cspViolations ?? []).length > 0, { timeout: 5000 });
     expect(await ada.page.evaluate(() => (globalThis as { __inlineRan?: boolean }).__inlineRan)).toBeUndefined();
     expect((await ada.violations()).events[0]).toMatchObject({ directive: expect.stringMatching(/^script-src/), blocked: 'inline' });
+  });
+
+  it('Firefox runs the page and its signalling socket under the policy too', async () => {
+    // Media needs host candidates Firefox does not gather on loopback (see test-host.ts); the page, its
+    // script and styles, camera preview and the /ws socket (connect-src 'self') are what is checked here.
+    const firefox = await launchBrowser({ browser: 'firefox' });
+    try {
+      const linus = await participant(firefox);
+      await linus.page.goto(`${server.baseUrl}/?room=${ROOM}-ff&name=Linus`);
+      await waitJoined(linus.page);
+      expect(await linus.violations()).toEqual({ events: [], console: [] });
+    } finally {
+      await firefox.close();
+    }
   });
 });
