@@ -204,13 +204,15 @@ export class ConferenceSession extends Emitter<SessionEvents> {
         onLost: (reason) => this.#onLost(link, reason),
         onError: (context, error) => this.emit('error', { context, error }),
       });
+      // Media before chat: each is one offer/answer on the send transport, and after a rejoin the others
+      // wait for our media, not for our chat channel.
+      await this.#publisher.republishAll(link);
       try {
         await this.#chat.attach(link);
       } catch (error) {
         if (link.closed) throw error;
         this.emit('error', { context: 'open chat', error: error as Error }); // chat is optional; the call goes on
       }
-      await this.#publisher.republishAll(link);
       if (link.closed || this.#link !== link) throw new ConnectionClosedError('connection lost while joining');
     } catch (error) {
       if (link.closed && !(error instanceof ProtocolError) && !(error instanceof ConnectionClosedError)) {
