@@ -89,7 +89,13 @@ export interface ProducerInfo {
 }
 
 export interface PeerInfo {
+  /** This membership (a new one on every rejoin). */
   id: string;
+  /**
+   * Who the peer is: its access token's identity (`sub`), stable across rejoins and unique in the room.
+   * On a server in open mode (no AUTH_KEYS) it is the peer id.
+   */
+  identity: string;
   displayName: string;
   producers: ProducerInfo[];
 }

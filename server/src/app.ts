@@ -20,6 +20,8 @@ import { loadTls } from './edge/tls';
 import { registerHttpProtection } from './limits/http-protection';
 import { WsLimits } from './limits/ws-limits';
 import { registerAdminApi } from './admin';
+import { createAuthorizer } from './auth/authorizer';
+import { urlWithoutTokens } from './auth/url-token';
 
 export interface AppDeps {
   config: Config;
@@ -45,6 +47,8 @@ export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoA
     ...(tls ? { https: tls } : {}),
     // request.ip is the socket's peer unless TRUST_PROXY names the proxy in front (X-Forwarded-For).
     trustProxy: config.limits.trustProxy.length > 0 ? config.limits.trustProxy : false,
+    // Access tokens in URLs (/ws?access_token=, the page's ?token=) never reach the request log.
+    rewriteUrl: urlWithoutTokens,
   }) as unknown as FastifyInstance;
   const roomLog = log.child({ layer: 'rooms' });
   const directory = new InMemoryRoomDirectory(
@@ -69,6 +73,7 @@ export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoA
     log: roomLog,
     metrics,
     wsLimits: new WsLimits(config.limits, log.child({ layer: 'edge' }), metrics),
+    authorize: createAuthorizer(config.auth),
   });
   return { app, directory, scheme: tls ? 'https' : 'http', metrics };
 }

@@ -7,6 +7,7 @@ import { createLogger } from './logger';
 import { WorkerPool } from './media/worker-pool';
 import { hostPort } from './media/listen-addresses';
 import { buildApp } from './app';
+import { isLoopback } from './config-values';
 import type { Logger } from 'pino';
 
 function configOrExit(): Config {
@@ -31,6 +32,18 @@ function logIceServers(config: Config, log: Logger): void {
   log.info({ stun: stunUrls, turn: turnUrls, credentialTtlSeconds }, 'browsers get these ICE servers (TURN with time-limited credentials)');
 }
 
+/** Open mode is a choice the operator must see: a warning when others can reach the server. */
+function logAccess(config: Config, log: Logger): void {
+  const { keys, open } = config.auth;
+  if (!open) {
+    log.info({ apiKeys: [...keys.keys()] }, 'joins need an access token signed with one of these API keys (npm run token)');
+    return;
+  }
+  const message = 'open mode: anyone who reaches this server joins any room; set AUTH_KEYS to require access tokens (README "Access tokens")';
+  if (isLoopback(config.http.host)) log.info(message);
+  else log.warn(message);
+}
+
 async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config.logLevel, config.logFormat);
@@ -39,6 +52,7 @@ async function main(): Promise<void> {
   await app.listen({ host: config.http.host, port: config.http.port });
   log.info(`Confero is up: open ${scheme}://${hostPort(config.http.host, (app.server.address() as { port: number }).port)}/`);
   logIceServers(config, log);
+  logAccess(config, log);
 
   // app.close() tells every peer `roomClosed: shutdown` (its preClose hook) before the pool closes the
   // workers; the workers themselves ignore signals to our process group (see WorkerPool).

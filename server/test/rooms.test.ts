@@ -22,7 +22,7 @@ describe('join', () => {
     await alice.publish('mic');
     const bob = await peer(room, 'Bob');
     expect(bob.joined!.peers).toEqual([
-      { id: alice.joined!.peerId, displayName: 'Alice', producers: [expect.objectContaining({ kind: 'audio', source: 'mic', paused: false })] },
+      { id: alice.joined!.peerId, identity: alice.joined!.peerId, displayName: 'Alice', producers: [expect.objectContaining({ kind: 'audio', source: 'mic', paused: false })] },
     ]);
     const joinedNote = await alice.waitFor('peerJoined');
     expect(joinedNote.peer).toMatchObject({ id: bob.joined!.peerId, displayName: 'Bob' });

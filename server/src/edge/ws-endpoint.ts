@@ -21,6 +21,7 @@ import {
 } from '../../../protocol/src';
 import { PeerSession, type SessionDeps, type SessionMetrics } from '../rooms/session';
 import type { WsLimits } from '../limits/ws-limits';
+import { accessTokenOf } from '../auth/url-token';
 
 /** A message this much over the limit is not worth reading: ws closes the socket (code 1009). */
 const HARD_LIMIT_FACTOR = 4;
@@ -60,7 +61,7 @@ export async function registerWsEndpoint(app: FastifyInstance, deps: WsEndpointD
     const notify = <N extends NotificationName>(method: N, data: NotificationData<N>): void => send({ method, data });
     // A removed peer's socket is closed with an application close code and the reason (after the
     // `removed` notification, which carries the same reason).
-    const session = new PeerSession({ ...deps, log }, notify, (reason) => socket.close(CLOSE_REMOVED, reason));
+    const session = new PeerSession({ ...deps, log }, notify, (reason) => socket.close(CLOSE_REMOVED, reason), accessTokenOf(request.raw));
 
     socket.on('message', (raw, isBinary) => {
       const refusal = limits.screenRequest();

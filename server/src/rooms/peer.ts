@@ -6,6 +6,7 @@
 import type { types } from 'mediasoup';
 import type { MediaSource, NotificationName, NotificationData, ProducerInfo, PeerInfo } from '../../../protocol/src';
 import type { MediaTransport } from '../media/room-media';
+import { OPEN_ACCESS, type PeerAccess } from './access';
 
 export type Notify = <N extends NotificationName>(method: N, data: NotificationData<N>) => void;
 
@@ -32,7 +33,19 @@ export class Peer {
     readonly rtpCapabilities: types.RtpCapabilities,
     readonly notify: Notify,
     readonly disconnect: Disconnect = () => undefined,
+    /** What it may do (its token's grants); everything in open mode. */
+    readonly access: PeerAccess = OPEN_ACCESS,
   ) {}
+
+  /** The token's identity; in open mode every peer is its own. */
+  get identity(): string {
+    return this.access.identity ?? this.id;
+  }
+
+  /** Not announced to the others (no peerJoined/peerLeft, not in their lists). */
+  get hidden(): boolean {
+    return this.access.hidden;
+  }
 
   get closed(): boolean {
     return this.#closed;
@@ -52,7 +65,7 @@ export class Peer {
   }
 
   info(): PeerInfo {
-    return { id: this.id, displayName: this.displayName, producers: this.producerInfos() };
+    return { id: this.id, identity: this.identity, displayName: this.displayName, producers: this.producerInfos() };
   }
 
   producerInfos(): ProducerInfo[] {

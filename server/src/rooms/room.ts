@@ -50,7 +50,7 @@ export class Room {
     }
     clearTimeout(this.#emptyTimer);
     this.#emptyTimer = undefined;
-    this.broadcast(peer, 'peerJoined', { peer: peer.info() });
+    if (!peer.hidden) this.broadcast(peer, 'peerJoined', { peer: peer.info() });
     this.peers.set(peer.id, peer);
   }
 
@@ -59,7 +59,7 @@ export class Room {
     if (this.peers.get(peer.id) !== peer) return;
     this.peers.delete(peer.id);
     peer.close();
-    this.broadcast(peer, 'peerLeft', { peerId: peer.id });
+    if (!peer.hidden) this.broadcast(peer, 'peerLeft', { peerId: peer.id });
     if (this.peers.size === 0 && !this.#closed) {
       this.#emptyTimer = setTimeout(() => this.close('empty'), this.limits.emptyRoomGraceMs);
     }

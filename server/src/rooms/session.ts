@@ -16,6 +16,7 @@ import {
 } from '../../../protocol/src';
 import type { RoomLimits } from '../config';
 import { Peer, type Disconnect, type Notify } from './peer';
+import type { Authorize, PeerAccess } from './access';
 import type { Room } from './room';
 import type { RoomDirectory } from './room-directory';
 import { isRoomMethod, roomHandlers } from './handlers';
@@ -29,6 +30,8 @@ export interface SessionDeps {
   routerRtpCapabilities: () => Promise<types.RtpCapabilities>;
   log: Logger;
   metrics: SessionMetrics;
+  /** Who may join which room with what permissions (the edge's token check, or open mode). */
+  authorize: Authorize;
 }
 
 /** What the rooms layer reports to the server's metrics (it never sees prom-client itself). */
@@ -47,6 +50,8 @@ export class PeerSession {
     private readonly notify: Notify,
     /** Closes this session's connection (the peer was removed from its room and told why). */
     private readonly disconnect: Disconnect = () => undefined,
+    /** The connection's own token (`/ws?access_token=`), used when join carries none. Never logged. */
+    private readonly connectionToken?: string,
   ) {}
 
   get peerId(): string | undefined {
@@ -77,6 +82,7 @@ export class PeerSession {
       return {} as ResponseData<M>;
     }
     if (!isRoomMethod(method)) throw new ProtocolError('unknown_method', `unknown method ${method}`);
+    joined.peer.access.check(method, data);
     const handler = roomHandlers[method] as unknown as Handler<M>;
     return handler({ ...joined, iceServers: () => this.deps.iceServers(joined.peer.id) }, data);
   }
@@ -99,6 +105,7 @@ export class PeerSession {
     }
     const joined = this.#live();
     if (joined) throw new ProtocolError('already_joined', `already in room ${joined.room.name}`);
+    const access = await this.deps.authorize(data.room, data.token ?? this.connectionToken);
     let room: Room;
     try {
       room = await this.deps.directory.acquire(data.room);
@@ -107,15 +114,18 @@ export class PeerSession {
       this.deps.log.error({ err: error, room: data.room }, 'cannot open room');
       throw new ProtocolError('unavailable', 'no media worker can take this room right now');
     }
-    const peer = new Peer(randomUUID(), data.displayName, data.rtpCapabilities as types.RtpCapabilities, this.notify, (reason) => {
+    const disconnect: Disconnect = (reason) => {
       this.#joined = undefined;
       this.close();
       this.disconnect(reason);
-    });
-    const others = [...room.peers.values()].map((p) => p.info());
+    };
+    const displayName = access.name ?? data.displayName;
+    const peer = new Peer(randomUUID(), displayName, data.rtpCapabilities as types.RtpCapabilities, this.notify, disconnect, access);
+    const others = [...room.peers.values()].filter((p) => !p.hidden && p.identity !== peer.identity).map((p) => p.info());
+    replaceSameIdentity(room, access);
     room.add(peer);
     this.#joined = { peer, room };
-    this.deps.log.info({ room: room.name, peer: peer.id, worker: room.media.workerIndex }, 'peer joined');
+    this.deps.log.info({ room: room.name, peer: peer.id, identity: peer.identity, worker: room.media.workerIndex }, 'peer joined');
     return {
       peerId: peer.id,
       room: room.name,
@@ -143,5 +153,16 @@ export class PeerSession {
     if (this.#closed) return;
     this.#closed = true;
     void this.#queue.then(() => this.#leave());
+  }
+}
+
+/**
+ * One identity, one membership: a second connection with the same identity (a reload, another tab)
+ * takes over, and the first is removed and told so before the new one is announced.
+ */
+function replaceSameIdentity(room: Room, access: PeerAccess): void {
+  if (access.identity === undefined) return;
+  for (const other of room.peers.values()) {
+    if (other.identity === access.identity) room.kick(other, 'duplicate_identity');
   }
 }
