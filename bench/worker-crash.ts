@@ -101,23 +101,27 @@ class ServerTimeline {
         transport.observer.on('newconsumer', (consumer) => {
           this.traceKeyFrames(consumer, 'consumer');
           if (consumer.kind !== 'video') return;
-          consumer.observer.on('resume', () => this.add(`video consumer resumed`));
-          consumer.observer.on('layerschange', (layers) => this.add(`video consumer layers ${layers ? `${layers.spatialLayer}/${layers.temporalLayer}` : 'none'}`));
+          const name = `video consumer ${consumer.id.slice(0, 4)}`;
+          consumer.observer.on('resume', () => this.add(`${name} resumed`));
+          consumer.observer.on('layerschange', (layers) => this.add(`${name} layers ${layers ? `${layers.spatialLayer}/${layers.temporalLayer}` : 'none'}`));
         });
       });
     });
   }
 
-  /** Keyframe requests (PLI/FIR) and keyframes through a video producer or consumer: the first of each. */
+  /**
+   * Keyframe requests (PLI/FIR) and keyframes through a video producer or consumer (named by the first
+   * characters of its id), over its first seconds: where a new consumer waits for its first picture.
+   */
   traceKeyFrames(entity: types.Producer | types.Consumer, what: string): void {
     if (entity.kind !== 'video') return;
-    const seen = new Set<string>();
+    const until = Date.now() + 4000;
     void entity.enableTraceEvent(['keyframe', 'pli', 'fir']).catch(() => undefined);
     (entity as types.Producer).on('trace', (trace) => {
-      const key = `${trace.type} ${trace.direction}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      this.add(`video ${what} first ${key}`);
+      if (Date.now() > until) return;
+      const info = trace.info as { rtpPacket?: { ssrc?: number; rid?: string }; ssrc?: number };
+      const ssrc = info.rtpPacket?.ssrc ?? info.ssrc;
+      this.add(`video ${what} ${entity.id.slice(0, 4)} ${trace.type} ${trace.direction}${ssrc !== undefined ? ` ssrc ${ssrc}` : ''}`);
     });
   }
 
