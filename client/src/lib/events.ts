@@ -52,6 +52,12 @@ export type UnpublishReason =
   | 'server' // the server closed the producer
   | 'republish-failed'; // could not be published again after a reconnection
 
+/**
+ * Why the server ended our call for good (no reconnection follows): an admin closed the room, or took us
+ * out of it (or the same identity joined elsewhere).
+ */
+export type EndReason = 'closed_by_admin' | 'removed_by_admin' | 'duplicate_identity';
+
 export interface SessionEvents {
   connectionState: ConnectionState;
   /** Every successful join, including rejoins after a reconnection (the peer id changes then). */
@@ -70,6 +76,13 @@ export interface SessionEvents {
   /** Volumes in dBov (−127…0) of the loudest audio producers; an empty list means silence. */
   audioLevels: { peerId: string; producerId: string; volume: number }[];
   chat: ChatMessage;
+  /**
+   * An admin muted or unmuted one of our publications (the server paused or resumed its producer); the
+   * session followed locally, and `publications` shows the new state.
+   */
+  adminMuted: { source: MediaSource; muted: boolean };
+  /** The server ended the call (state is 'closed' already); show `reason` rather than offering a retry. */
+  ended: { reason: EndReason };
   /** One of our publications stopped without being re-published. */
   unpublished: { source: MediaSource; reason: UnpublishReason };
   /** Every server notification, raw — for stats panels and bots (scores, layer changes…). */

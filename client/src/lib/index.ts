@@ -11,6 +11,7 @@ export type { SessionOptions } from './options';
 export type {
   ChatMessage,
   ConnectionState,
+  EndReason,
   LocalStatsSource,
   RemotePeer,
   RemoteTrack,

@@ -23,6 +23,8 @@ interface Publication {
   track: MediaStreamTrack;
   options: Required<PublishOptions>;
   muted: boolean;
+  /** Muted by an admin (producerMuted), not by us: an admin's unmute may lift only such a mute. */
+  mutedByAdmin: boolean;
   producer: types.Producer | undefined;
 }
 
@@ -77,7 +79,13 @@ export class Publisher {
     if (KIND_OF[source] !== track.kind) throw new TypeError(`a ${track.kind} track cannot be published as ${source}`);
     if (track.readyState === 'ended') throw new TypeError('the track has ended');
     if (this.#publications.has(source)) await this.unpublish(link, source, 'local');
-    const publication: Publication = { track, options: { source, simulcast: options.simulcast ?? true }, muted: false, producer: undefined };
+    const publication: Publication = {
+      track,
+      options: { source, simulcast: options.simulcast ?? true },
+      muted: false,
+      mutedByAdmin: false,
+      producer: undefined,
+    };
     this.#publications.set(source, publication);
     try {
       return await this.#produce(link, publication);
@@ -112,7 +120,10 @@ export class Publisher {
    */
   async setMuted(link: RoomLink | undefined, source: MediaSource, muted: boolean): Promise<void> {
     const publication = this.#publications.get(source);
-    if (!publication || publication.muted === muted) return;
+    if (!publication) return;
+    // Our own choice from now on, even when it confirms an admin's mute.
+    publication.mutedByAdmin = false;
+    if (publication.muted === muted) return;
     publication.muted = muted;
     const producer = publication.producer;
     if (!producer || producer.closed || !link || link.closed) return;
@@ -122,6 +133,32 @@ export class Publisher {
       await link.signalling.request(muted ? 'pauseProducer' : 'resumeProducer', { producerId: producer.id });
     } catch (error) {
       if (!link.closed) throw error; // a lost link re-applies the state on re-publish
+    }
+  }
+
+  /**
+   * An admin paused or resumed one of our producers on the server (producerMuted). A mute is followed at
+   * once, locally too (the track is disabled, as by setMuted). An unmute only gives back what an admin
+   * took: a source we muted ourselves stays muted — and is paused on the server again, so that receivers
+   * are not told it is live while we send nothing. We may still unmute ourselves after an admin's mute.
+   */
+  serverMuted(link: RoomLink, producerId: string, muted: boolean): void {
+    for (const [source, publication] of this.#publications) {
+      const producer = publication.producer;
+      if (producer?.id !== producerId || producer.closed) continue;
+      if (muted && !publication.muted) {
+        publication.muted = true;
+        publication.mutedByAdmin = true;
+        producer.pause();
+        this.#events.emit('adminMuted', { source, muted });
+      } else if (!muted && publication.mutedByAdmin) {
+        publication.muted = false;
+        publication.mutedByAdmin = false;
+        producer.resume();
+        this.#events.emit('adminMuted', { source, muted });
+      } else if (!muted && publication.muted && !link.closed) {
+        void link.signalling.request('pauseProducer', { producerId }).catch(() => undefined);
+      }
     }
   }
 

@@ -20,7 +20,7 @@ import { Chat } from './chat';
 import { RemoteMedia } from './consumers';
 import { DeviceSlot } from './device';
 import { Emitter } from './emitter';
-import type { ChatMessage, ConnectionState, LocalStatsSource, RemotePeer, RemoteTrack, SessionEvents } from './events';
+import type { ChatMessage, ConnectionState, EndReason, LocalStatsSource, RemotePeer, RemoteTrack, SessionEvents } from './events';
 import { PeerList } from './peers';
 import { Publisher, type PublishOptions } from './publishing';
 import { RoomLink, type LinkSettings } from './room-link';
@@ -245,11 +245,15 @@ export class ConferenceSession extends Emitter<SessionEvents> {
         return this.#chat.removeConsumer(n.data.dataConsumerId);
       case 'producerClosed':
         return this.#publisher.serverClosed(link, n.data.producerId);
+      case 'producerMuted':
+        return this.#publisher.serverMuted(link, n.data.producerId, n.data.muted);
       case 'activeSpeaker':
         return this.emit('activeSpeaker', n.data);
       case 'audioLevels':
         return this.emit('audioLevels', n.data.levels);
       case 'roomClosed':
+        // closed_by_admin: the call is over for everyone; rejoining would only open the room again.
+        if (n.data.reason === 'closed_by_admin') return this.#end(n.data.reason);
         // Our membership is over. worker_died: the server makes the room anew on a live worker when we
         // rejoin, so rejoin (and re-publish) at once; shutdown: the server is going away, back off.
         if (n.data.reason === 'worker_died') this.#rejoinCause = 'worker_died';
@@ -321,6 +325,12 @@ export class ConferenceSession extends Emitter<SessionEvents> {
     this.#peers.replaceAll([]);
     this.#peerId = undefined;
     this.#setState('closed');
+  }
+
+  /** The server ended the call for good: closed as by leave(), and the application is told why. */
+  #end(reason: EndReason): void {
+    this.#close();
+    this.emit('ended', { reason });
   }
 
   #connectedLink(): RoomLink {

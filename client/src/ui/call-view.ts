@@ -134,6 +134,17 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
     if (source === 'mic') grid.setMicOff(peerId, muted);
     else if (source) grid.setVideoPaused({ peerId, source }, muted);
   });
+  // An admin muted (or unmuted) our mic or camera on the server: the buttons show what is now sent.
+  session.on('adminMuted', ({ source, muted }) => {
+    if (source === 'mic') {
+      micOn = !muted;
+      micButton.classList.toggle('off', !micOn);
+    } else if (source === 'webcam') {
+      camOn = !muted;
+      camButton.classList.toggle('off', !camOn);
+      grid.setLocalVideoOff(!camOn);
+    }
+  });
   session.on('activeSpeaker', ({ peerId }) => grid.setSpeaker(peerId));
   session.on('chat', (m) => side.addMessage(m.displayName, m.text, m.at));
   session.on('unpublished', ({ source }) => {
