@@ -37,11 +37,11 @@ function token(video: VideoGrant, identity = 'admin', secret = API_SECRET): Prom
 }
 const adminOf = (room: string): Promise<string> => token({ roomAdmin: true, room });
 
-/** A peer joined with a join token (harmless before joins require one, needed after). */
-async function joinPeer(room: string, identity: string, on: TestServer = server): Promise<TestPeer> {
+/** A peer joined with a join token (none in open mode); `grants` add to roomJoin. */
+async function joinPeer(room: string, identity: string, on: TestServer = server, grants: VideoGrant = {}): Promise<TestPeer> {
   const peer = await TestPeer.connect(on.wsUrl);
   peers.push(peer);
-  const joinToken = on === server ? await token({ roomJoin: true, room }, identity) : undefined;
+  const joinToken = on === server ? await token({ roomJoin: true, room, ...grants }, identity) : undefined;
   await peer.join(room, `${identity} name`, joinToken);
   return peer;
 }
@@ -171,10 +171,11 @@ describe('admin API rooms', () => {
     expect(answer.body.rooms.find((r: { name: string }) => r.name === other)).toMatchObject({ peers: 1, producers: 0, consumers: 0 });
   });
 
-  it('describes one room: peers with identity, name, producers and consumer counts', async () => {
+  it('describes one room: peers with identity, name, producers and consumer counts, hidden ones too', async () => {
     const room = freshRoom();
     const alice = await joinPeer(room, 'alice');
     const bob = await joinPeer(room, 'bob');
+    const monitor = await joinPeer(room, 'monitor', server, { hidden: true });
     await bob.createRecvTransport();
     const mic = await alice.publish('mic');
     const cam = await alice.publish('webcam');
@@ -184,18 +185,19 @@ describe('admin API rooms', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ name: room, producers: 2, consumers: 2 });
     const byId = new Map<string, any>(answer.body.peers.map((p: { id: string }) => [p.id, p])); // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect(byId.size).toBe(2);
+    expect(byId.size).toBe(3);
     const a = byId.get(alice.joined!.peerId);
-    expect(a).toMatchObject({ displayName: 'alice name', consumers: 0 });
+    expect(a).toMatchObject({ identity: 'alice', displayName: 'alice name', hidden: false, consumers: 0 });
     expect(a.producers).toEqual(
       expect.arrayContaining([
         { id: mic.id, kind: 'audio', source: 'mic', paused: false },
         { id: cam.id, kind: 'video', source: 'webcam', paused: false },
       ]),
     );
-    expect(byId.get(bob.joined!.peerId)).toMatchObject({ displayName: 'bob name', producers: [], consumers: 2 });
-    // Identities come with the join-token work; when present they are the tokens' identities.
-    if (a.identity !== undefined) expect(a.identity).toBe('alice');
+    expect(byId.get(bob.joined!.peerId)).toMatchObject({ identity: 'bob', displayName: 'bob name', producers: [], consumers: 2 });
+    // The others do not see the hidden peer; the admin does.
+    expect(byId.get(monitor.joined!.peerId)).toMatchObject({ identity: 'monitor', hidden: true, producers: [] });
+    expect(alice.count('peerJoined', (d) => d.peer.id === monitor.joined!.peerId)).toBe(0);
   });
 
   it('removes a peer: it is told removed_by_admin and its socket closes; the others see peerLeft', async () => {

@@ -68,6 +68,7 @@ export const PeerDetail = Type.Object({
   id: Type.String(),
   identity: Type.Optional(Type.String({ description: 'from the join token, when the peer joined with one' })),
   displayName: Type.String(),
+  hidden: Type.Boolean({ description: 'joined with the hidden grant: not listed to the other peers' }),
   producers: Type.Array(ProducerInfo),
   consumers: Type.Integer(),
 });

@@ -21,6 +21,8 @@ export interface PeerSummary {
   /** The identity of the peer's join token, when it joined with one. */
   identity?: string;
   displayName: string;
+  /** Joined with the `hidden` grant: the other peers do not see it, the admin API does. */
+  hidden: boolean;
   producers: ProducerInfo[];
   consumers: number;
 }
@@ -44,24 +46,16 @@ export function summarizeRoom(room: Room): RoomSummary {
 
 export function describePeers(room: Room): PeerSummary[] {
   return [...room.peers.values()].map((peer) => {
-    const identity = identityOf(peer);
+    const { identity } = peer.access;
     return {
       id: peer.id,
       ...(identity !== undefined ? { identity } : {}),
       displayName: peer.displayName,
+      hidden: peer.hidden,
       producers: peer.producerInfos(),
       consumers: peer.consumers.size,
     };
   });
-}
-
-/**
- * Token identities arrive on Peer with the join-token work; read defensively so this module neither
- * depends on when that lands nor reports anything but a string.
- */
-function identityOf(peer: Peer): string | undefined {
-  const identity = (peer as { identity?: unknown }).identity;
-  return typeof identity === 'string' ? identity : undefined;
 }
 
 /**
