@@ -8,7 +8,8 @@ import path from 'node:path';
 import type { BotFactory } from './bots/types';
 import { createLiveView, type LiveView } from './live';
 import { MetricsScraper } from './metrics-scrape';
-import { OptionsError, parseOptions, USAGE, type LoadTestOptions } from './options';
+import { OptionsError, parseOptions, USAGE, type BotCredentials, type LoadTestOptions } from './options';
+import { withAccessTokens } from './bots/token-bots';
 import { renderHtmlReport } from './report/html';
 import { buildReport, ensureDir, writeFileAtomic, writeJsonReport } from './report/json';
 import { exitCodeFor, formatSummary, summarize } from './report/summary';
@@ -58,6 +59,7 @@ function writeReports(options: LoadTestOptions, report: ReturnType<typeof buildR
 
 export async function main(argv: readonly string[]): Promise<number> {
   let options: LoadTestOptions;
+  let credentials: BotCredentials | undefined;
   try {
     const parsed = parseOptions(argv);
     if (parsed.help) {
@@ -65,6 +67,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     options = parsed.options;
+    credentials = parsed.credentials;
     checkWritable(options.out, '--out');
     checkWritable(options.html, '--html');
   } catch (error) {
@@ -92,6 +95,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let factory: BotFactory;
   try {
     factory = await createFactory(options, log);
+    if (credentials) factory = withAccessTokens(factory, credentials);
   } catch (error) {
     process.stderr.write(`loadtest: cannot create ${options.bots} bots: ${(error as Error).message}\n`);
     return 2;

@@ -41,7 +41,13 @@ export interface LoadTestOptions {
   thresholds: Thresholds;
 }
 
-export type ParseResult = { help: true } | { help: false; options: LoadTestOptions };
+/** Signs each bot's access token (servers with AUTH_KEYS). Kept out of LoadTestOptions: the report must not carry the secret. */
+export interface BotCredentials {
+  apiKey: string;
+  apiSecret: string;
+}
+
+export type ParseResult = { help: true } | { help: false; options: LoadTestOptions; credentials?: BotCredentials };
 
 export class OptionsError extends Error {
   override readonly name = 'OptionsError';
@@ -72,6 +78,10 @@ Timing
   --duration S                seconds of hold after the ramp (default 30)
   --join-timeout S            seconds a bot may take to join before it counts as failed (default 30)
 
+Access (servers with AUTH_KEYS)
+  --api-key KEY               mint each bot its own access token with this API key (identity bot-<name>)
+  --api-secret SECRET         its secret; omitted → taken from AUTH_KEYS in the environment
+
 Output
   --out FILE                  write the JSON report (schema: loadtest/README.md)
   --html FILE                 write a self-contained HTML report with charts
@@ -88,7 +98,7 @@ Values go as "--flag value" or "--flag=value". Exit codes: 0 passed, 1 a thresho
 2 bad options, 130/143 interrupted (SIGINT/SIGTERM; a second Ctrl-C forces exit).`;
 
 type Setter = (value: string, flag: string, target: Draft) => void;
-type Draft = Omit<LoadTestOptions, 'wsUrl' | 'metricsUrl'> & { url: string };
+type Draft = Omit<LoadTestOptions, 'wsUrl' | 'metricsUrl'> & { url: string; apiKey?: string; apiSecret?: string };
 
 function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string, flag: string): number => {
@@ -121,6 +131,8 @@ const count = integer(1, 10_000);
 
 const SETTERS: Record<string, Setter> = {
   '--url': (v, _f, d) => void (d.url = v),
+  '--api-key': (v, f, d) => void (d.apiKey = nonEmpty(v, f)),
+  '--api-secret': (v, f, d) => void (d.apiSecret = nonEmpty(v, f)),
   '--rooms': (v, f, d) => void (d.rooms = count(v, f)),
   '--peers-per-room': (v, f, d) => void (d.peersPerRoom = count(v, f)),
   '--publishers-per-room': (v, f, d) => void (d.publishersPerRoom = integer(0, 10_000)(v, f)),
@@ -142,6 +154,23 @@ const SETTERS: Record<string, Setter> = {
   '--max-join-p95': (v, f, d) => void (d.thresholds.maxJoinP95Ms = decimal(0, 3_600_000, { exclusiveMin: true })(v, f)),
   '--max-server-cpu': (v, f, d) => void (d.thresholds.maxServerCpuPct = decimal(0, 100_000, { exclusiveMin: true })(v, f)),
 };
+
+function nonEmpty(value: string, flag: string): string {
+  if (value.trim() === '') throw new OptionsError(`${flag} expects a value`);
+  return value.trim();
+}
+
+/** --api-key with --api-secret, or with the secret of that key in AUTH_KEYS (`key:secret,…`). */
+function credentials(apiKey: string | undefined, apiSecret: string | undefined, env: NodeJS.ProcessEnv): BotCredentials | undefined {
+  if (apiKey === undefined) {
+    if (apiSecret !== undefined) throw new OptionsError('--api-secret needs --api-key (the key the server knows the secret by)');
+    return undefined;
+  }
+  if (apiSecret !== undefined) return { apiKey, apiSecret };
+  const pair = (env.AUTH_KEYS ?? '').split(',').map((p) => p.trim()).find((p) => p.startsWith(`${apiKey}:`));
+  if (pair === undefined) throw new OptionsError(`--api-key ${apiKey} needs --api-secret, or AUTH_KEYS in the environment with that key`);
+  return { apiKey, apiSecret: pair.slice(apiKey.length + 1) };
+}
 
 function path(value: string, flag: string): string {
   if (value.trim() === '') throw new OptionsError(`${flag} expects a file name`);
@@ -173,7 +202,7 @@ export function deriveUrls(raw: string): { wsUrl: string; metricsUrl: string } {
 /** Negated spellings people try; named in the error so the fix is obvious. */
 const NEGATED = /^--no-(video|audio|simulcast)$/;
 
-export function parseOptions(argv: readonly string[]): ParseResult {
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParseResult {
   const draft: Draft = {
     url: DEFAULT_URL,
     rooms: 1,
@@ -221,6 +250,7 @@ export function parseOptions(argv: readonly string[]): ParseResult {
   if (draft.rooms * draft.peersPerRoom > 10_000) {
     throw new OptionsError(`--rooms × --peers-per-room is ${draft.rooms * draft.peersPerRoom} bots; at most 10000 per run`);
   }
-  const { url, ...rest } = draft;
-  return { help: false, options: { ...rest, ...deriveUrls(url) } };
+  const { url, apiKey, apiSecret, ...rest } = draft;
+  const botCredentials = credentials(apiKey, apiSecret, env);
+  return { help: false, options: { ...rest, ...deriveUrls(url) }, ...(botCredentials ? { credentials: botCredentials } : {}) };
 }

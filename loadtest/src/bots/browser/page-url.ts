@@ -25,9 +25,6 @@ export function botPageFor(spec: Pick<BotSpec, 'url' | 'room' | 'name' | 'publis
     throw new Error(`browser bots open the page at the server's root, which signals on /ws; the url's path is ${JSON.stringify(ws.pathname)} (expected …/ws)`);
   }
   if (!spec.room.trim() || !spec.name.trim()) throw new Error('bot room and name must not be empty');
-  if (spec.token !== undefined) {
-    throw new Error('browser bots join through the real page, which has no way to send a join token: use sim bots for token-protected servers');
-  }
   const origin = `${ws.protocol === 'wss:' ? 'https' : 'http'}://${ws.host}`;
   const publish = spec.publish;
   const flag = (on: boolean | undefined): string => (on ? '1' : '0');
@@ -37,6 +34,8 @@ export function botPageFor(spec: Pick<BotSpec, 'url' | 'room' | 'name' | 'publis
     video: flag(publish?.video),
     audio: flag(publish?.audio),
     simulcast: flag(publish?.simulcast),
+    // The page joins with ?token= (client/src/ui/params.ts), as a person opening a join link would.
+    ...(spec.token !== undefined ? { token: spec.token } : {}),
   });
   return { origin, url: `${origin}/?${query}` };
 }
