@@ -251,6 +251,9 @@ export class ConferenceSession extends Emitter<SessionEvents> {
         return this.emit('activeSpeaker', n.data);
       case 'audioLevels':
         return this.emit('audioLevels', n.data.levels);
+      case 'removed':
+        // The same identity joined elsewhere, or an admin took us out: rejoining would only fight over the seat.
+        return this.#end(n.data.reason);
       case 'roomClosed':
         // closed_by_admin: the call is over for everyone; rejoining would only open the room again.
         if (n.data.reason === 'closed_by_admin') return this.#end(n.data.reason);

@@ -3,15 +3,17 @@
  * (participants, chat), the stats panel and the controls. It renders what the ConferenceSession reports
  * and turns button presses into session calls; all signalling and media logic lives in the library.
  */
-import { ConferenceSession, type ConnectionState } from '../lib';
+import { ConferenceSession, ProtocolError, type ConnectionState } from '../lib';
 import { h } from './dom';
-import { inviteLink, type PageParams } from './params';
+import { inviteLink, rejoinLink, type PageParams } from './params';
 import { getCamera, getMicrophone, getScreen } from './local-media';
 import type { JoinChoice } from './join-page';
 import { TileGrid } from './tiles';
 import { SidePanel } from './side-panel';
 import { StatsPanel } from './stats-panel';
 import { mediaProblemText } from './media-problem';
+import { callEndedNotice } from './call-ended';
+import { showJoinFailure } from './access-refused';
 
 /** body[data-state]: the stable hook tests and bots wait on. */
 function setPageState(state: 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left'): void {
@@ -21,7 +23,13 @@ function setPageState(state: 'idle' | 'joining' | 'joined' | 'reconnecting' | 'l
 export async function startCall(root: HTMLElement, choice: JoinChoice, params: PageParams): Promise<void> {
   setPageState('joining');
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-  const session = new ConferenceSession({ url, room: choice.room, displayName: choice.name, forceRelay: params.relay });
+  const session = new ConferenceSession({
+    url,
+    room: choice.room,
+    displayName: choice.name,
+    forceRelay: params.relay,
+    ...(params.token ? { token: params.token } : {}),
+  });
   (globalThis as { confero?: unknown }).confero = { session };
 
   const grid = new TileGrid((consumerId, layer) => void session.setPreferredLayers(consumerId, layer).catch(() => undefined));
@@ -68,7 +76,7 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
     await session.leave();
     stats.close();
     setPageState('left');
-    root.replaceChildren(h('section', { class: 'join' }, [h('h1', { text: 'You left the call.' }), h('a', { href: inviteLink(choice.room), text: 'Rejoin' })]));
+    root.replaceChildren(h('section', { class: 'join' }, [h('h1', { text: 'You left the call.' }), h('a', { href: rejoinLink(choice.room, params), text: 'Rejoin' })]));
   });
   leaveButton.classList.add('leave');
 
@@ -153,7 +161,19 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
       screenButton.classList.remove('primary');
     }
   });
-  session.on('error', ({ context, error }) => console.warn(`[confero] ${context}:`, error));
+  session.on('error', ({ context, error }) => {
+    console.warn(`[confero] ${context}:`, error);
+    // A rejoin refused for good (e.g. the access token expired meanwhile): say so instead of a dead call.
+    if (context === 'reconnect' && error instanceof ProtocolError && error.code === 'unauthorized') {
+      stats.close();
+      showJoinFailure(root, error);
+    }
+  });
+  session.on('ended', ({ reason }) => {
+    stats.close();
+    document.body.dataset.state = 'ended';
+    root.replaceChildren(callEndedNotice(reason, rejoinLink(choice.room, params)));
+  });
 
   await session.join();
 

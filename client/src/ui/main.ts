@@ -2,6 +2,7 @@
 import { readParams } from './params';
 import { showJoinPage } from './join-page';
 import { startCall } from './call-view';
+import { showJoinFailure } from './access-refused';
 
 const root = document.getElementById('app')!;
 const params = readParams();
@@ -16,7 +17,4 @@ async function run(): Promise<void> {
   await startCall(root, choice, params);
 }
 
-run().catch((error: Error) => {
-  document.body.dataset.state = 'error';
-  root.textContent = `Could not join: ${error.message}`;
-});
+run().catch((error: Error) => showJoinFailure(root, error));
