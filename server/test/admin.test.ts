@@ -4,7 +4,11 @@
  * the OpenAPI document, and open mode (no AUTH_KEYS) refusing every call.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { buildApp } from '../src/app';
 import { mintToken } from '../src/auth/mint';
+import { WorkerPool } from '../src/media/worker-pool';
+import { silentLog, testConfig } from './helpers/media';
 import type { VideoGrant } from '../src/auth/grants';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { TestPeer } from './helpers/test-peer';
@@ -357,5 +361,36 @@ describe('admin API in open mode (no AUTH_KEYS)', () => {
     expect(openServer.directory.get(room)?.closed).toBe(false);
     expect(alice.count('roomClosed')).toBe(0);
     expect((await fetch(`${openServer.baseUrl}/admin/v1/openapi.json`)).status).toBe(200);
+  });
+});
+
+describe('admin API logs', () => {
+  it('records who did what, and never the token or the secret', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const config = testConfig({ AUTH_KEYS: `${API_KEY}:${API_SECRET}` }, 4);
+    const pool = await WorkerPool.create(config.media, silentLog);
+    const { app } = await buildApp({ config, log, pool });
+    try {
+      const base = await app.listen({ host: '127.0.0.1', port: 0 });
+      const room = freshRoom();
+      const alice = await TestPeer.connect(`${base.replace('http', 'ws')}/ws`);
+      peers.push(alice);
+      await alice.join(room, 'alice', await token({ roomJoin: true, room }, 'alice'));
+      const admin = await token({ roomAdmin: true, room }, 'the-boss');
+      const forged = await token({ roomAdmin: true, room }, 'mallory', 'a-forged-secret-that-is-long-enough-0000');
+      const url = `${base}/admin/v1/rooms/${room}/peers/${alice.joined!.peerId}`;
+      expect((await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${forged}` } })).status).toBe(401);
+      expect((await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } })).status).toBe(204);
+      await alice.waitFor('removed');
+
+      const audit = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'admin removed peer');
+      expect(audit).toMatchObject({ admin: 'the-boss', apiKey: API_KEY, room, peer: alice.joined!.peerId });
+      const everything = lines.join('\n');
+      for (const secret of [admin, forged, API_SECRET, admin.split('.')[2]!]) expect(everything).not.toContain(secret);
+    } finally {
+      await app.close();
+      await pool.close();
+    }
   });
 });
