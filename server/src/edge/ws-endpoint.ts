@@ -47,7 +47,16 @@ export interface WsEndpointDeps extends SessionDeps {
 
 export async function registerWsEndpoint(app: FastifyInstance, deps: WsEndpointDeps): Promise<void> {
   const maxBytes = deps.limits.maxMessageBytes;
-  await app.register(websocket, { options: { maxPayload: Math.max(maxBytes * HARD_LIMIT_FACTOR, 1 << 20) } });
+  await app.register(websocket, {
+    options: { maxPayload: Math.max(maxBytes * HARD_LIMIT_FACTOR, 1 << 20) },
+    // A malformed frame from the client (invalid UTF-8, over the hard limit: ws's WS_ERR_* codes) is the
+    // client's fault and already logged at warn by the socket's own 'error' listener; the plugin's default
+    // would log it at error. Anything else (the handler threw) stays an error.
+    errorHandler: (error, socket, request) => {
+      if (!String((error as { code?: unknown }).code).startsWith('WS_ERR_')) request.log.error({ err: error }, 'websocket handler failed');
+      socket.terminate();
+    },
+  });
   app.get('/ws', { websocket: true }, (socket: WebSocket, request) => {
     // Over a connection cap: accepted, then closed at once with 1013 and why — a code and reason a
     // browser can read, unlike the status of a refused upgrade.

@@ -47,7 +47,11 @@ function installLogListeners(log: Logger): void {
   mediasoup.setLogEventListeners({
     ondebug: undefined,
     onwarn: (namespace, text) => log.warn({ namespace }, text),
-    onerror: (namespace, text, error) => log.error({ namespace, err: error }, text),
+    // The worker logs every request it rejects ("throwing MediaSoupTypeError: …") at error level, and a
+    // client can make it reject at will (a duplicate SSRC, a consumer closed twice in a race): the
+    // rejection reaches the caller, which answers bad_request (or logs `internal` at error itself).
+    onerror: (namespace, text, error) =>
+      /\| throwing MediaSoup\w*Error: /.test(text) ? log.warn({ namespace }, text) : log.error({ namespace, err: error }, text),
   });
 }
 

@@ -21,6 +21,7 @@ import type { Room } from './room';
 import type { RoomDirectory } from './room-directory';
 import { isRoomMethod, roomHandlers } from './handlers';
 import type { Handler } from './handlers/context';
+import { checkedRtpCapabilities } from './capabilities';
 
 export interface SessionDeps {
   directory: RoomDirectory;
@@ -103,6 +104,7 @@ export class PeerSession {
     if (data.protocolVersion !== PROTOCOL_VERSION) {
       throw new ProtocolError('version_mismatch', `server speaks protocol version ${PROTOCOL_VERSION}, not ${data.protocolVersion}`);
     }
+    const rtpCapabilities = checkedRtpCapabilities(data.rtpCapabilities);
     const joined = this.#live();
     if (joined) throw new ProtocolError('already_joined', `already in room ${joined.room.name}`);
     const access = await this.deps.authorize(data.room, data.token ?? this.connectionToken);
@@ -120,7 +122,7 @@ export class PeerSession {
       this.disconnect(reason);
     };
     const displayName = access.name ?? data.displayName;
-    const peer = new Peer(randomUUID(), displayName, data.rtpCapabilities as types.RtpCapabilities, this.notify, disconnect, access);
+    const peer = new Peer(randomUUID(), displayName, rtpCapabilities, this.notify, disconnect, access);
     const others = [...room.peers.values()].filter((p) => !p.hidden && p.identity !== peer.identity).map((p) => p.info());
     replaceSameIdentity(room, access);
     room.add(peer);

@@ -48,6 +48,7 @@ export const getStats: Handler<'getStats'> = async (ctx, data) => {
     peer.consumers.get(data.id) ??
     peer.dataProducers.get(data.id) ??
     peer.dataConsumers.get(data.id);
-  if (target) return { stats: (await target.getStats()) as unknown[] };
+  // Wrapped: the worker may have closed the object a moment ago (its producer went away) — not_found, not internal.
+  if (target) return { stats: await mediasoupCall(() => target.getStats() as Promise<unknown[]>) };
   return refuse(ctx, data.id, 'transport, producer or consumer');
 };
