@@ -334,6 +334,9 @@ export async function startServerInHost(host: TestHost, env: Record<string, stri
       RTC_BASE_PORT: String(rtcPort),
       MEDIASOUP_NUM_WORKERS: '1',
       LOG_LEVEL: 'warn',
+      // host.address is not loopback, where a server without AUTH_KEYS refuses to start unless told to run
+      // open: these tests are about connectivity, so open mode — unless the test brings its own keys.
+      ...(env.AUTH_KEYS ? {} : { AUTH_OPEN: 'true' }),
       ...env,
     },
   });
