@@ -1,0 +1,77 @@
+/**
+ * The page under the admin API, in real Chromium against a server with AUTH_KEYS: an admin's mute and
+ * unmute of the page's microphone show on its mic button, and closing the room ends the call with a
+ * notice — the page does not rejoin (which would open the room again).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer-core';
+import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { mintToken } from '../../server/src/auth/mint';
+import type { VideoGrant } from '../../server/src/auth/grants';
+import { launchBrowser, type TestBrowser } from './helpers/browser';
+import { waitJoined } from './helpers/page-probes';
+
+const API_KEY = 'page-admin';
+const API_SECRET = 'a-secret-for-the-page-admin-test-000000';
+const ROOM = `admin-e2e-${process.pid}`;
+
+let server: TestServer;
+let browser: TestBrowser;
+
+const token = (identity: string, video: VideoGrant): Promise<string> => mintToken({ apiKey: API_KEY, apiSecret: API_SECRET, identity, video });
+
+async function admin(method: string, path: string, body?: unknown): Promise<number> {
+  const res = await fetch(`${server.baseUrl}/admin/v1/rooms/${ROOM}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${await token('admin', { roomAdmin: true, room: ROOM })}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return res.status;
+}
+
+const micOff = (page: Page): Promise<boolean> => page.$eval('button[data-action="mic"]', (b) => b.classList.contains('off'));
+
+beforeAll(async () => {
+  server = await startTestServer({ AUTH_KEYS: `${API_KEY}:${API_SECRET}`, ALLOW_PLAIN_TRANSPORTS: 'false' }, 7);
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('the page and the admin API', { timeout: 120_000 }, () => {
+  it('shows an admin mute on the mic button, and ends for good when an admin closes the room', async () => {
+    const page = await browser.newParticipant();
+    const joinToken = await token('ada', { roomJoin: true, room: ROOM });
+    await page.goto(`${server.baseUrl}/?room=${ROOM}&name=Ada&token=${encodeURIComponent(joinToken)}`);
+    await waitJoined(page);
+    const peerId = await page.$eval('body', (b) => (b as HTMLElement).dataset.peerId!);
+    const peer = server.directory.get(ROOM)!.peers.get(peerId)!;
+    // 'joined' comes before the page publishes: wait for its microphone.
+    const deadline = Date.now() + 10_000;
+    while (![...peer.producers.values()].some((p) => p.source === 'mic') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const mic = [...peer.producers.values()].find((p) => p.source === 'mic')!.producer;
+    await page.waitForSelector('button[data-action="mic"]:not(.off)', { timeout: 10_000 });
+    expect(await micOff(page)).toBe(false);
+
+    expect(await admin('POST', `/peers/${peerId}/producers/${mic.id}/mute`, { muted: true })).toBe(200);
+    await page.waitForSelector('button[data-action="mic"].off', { timeout: 10_000 });
+    expect(mic.paused).toBe(true);
+    expect(await admin('POST', `/peers/${peerId}/producers/${mic.id}/mute`, { muted: false })).toBe(200);
+    await page.waitForSelector('button[data-action="mic"]:not(.off)', { timeout: 10_000 });
+
+    expect(await admin('DELETE', '')).toBe(204);
+    await page.waitForSelector('body[data-state="ended"]', { timeout: 10_000 });
+    expect(await page.$eval('body', (b) => (b as HTMLElement).innerText)).toContain('The call was ended by an admin.');
+    // Longer than a reconnection's first backoff: the page stayed ended and nobody reopened the room.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await page.$eval('body', (b) => (b as HTMLElement).dataset.state)).toBe('ended');
+    expect(server.directory.get(ROOM)).toBeUndefined();
+    await page.close();
+  });
+});
