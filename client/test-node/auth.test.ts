@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
 import { AUTH_ENV, tokenFor } from '../../server/test/helpers/tokens';
 import { nextEvent, ProtocolError, type ConferenceSession, type ConnectionState } from '../src/lib';
-import { createFakeSession } from './fake-session';
+import { createFakeSession, fakeTrack } from './fake-session';
 
 let server: TestServer;
 const sessions: ConferenceSession[] = [];
@@ -68,5 +68,32 @@ describe('ConferenceSession with access tokens', () => {
     expect(first.connectionState).toBe('closed');
     const peers = [...server.directory.get(room)!.peers.values()];
     expect(peers.map((p) => p.id)).toEqual([second.peerId]);
+  });
+
+  it('a viewer token (no publish grants) joins and receives; publishing says which grant is missing', async () => {
+    const room = `lib-auth-${process.pid}-3`;
+    const speaker = session(room, 'Speaker', await tokenFor(room, 'speaker'));
+    await speaker.join();
+    await speaker.publish(fakeTrack('audio'), { source: 'mic' });
+    const viewer = session(room, 'Viewer', await tokenFor(room, 'viewer', { video: { canPublish: false, canPublishData: false } }));
+    const track = nextEvent(viewer, 'track');
+    await viewer.join();
+    expect((await track).peerId).toBe(speaker.peerId);
+    const refused = await viewer.publish(fakeTrack('audio'), { source: 'mic' }).then(() => undefined, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(ProtocolError);
+    expect((refused as ProtocolError).message).toMatch(/does not grant canPublish: no send transport/);
+    expect(viewer.connectionState).toBe('connected');
+  });
+
+  it('a publish-only token (no canSubscribe) joins and publishes; the others receive it', async () => {
+    const room = `lib-auth-${process.pid}-4`;
+    const listener = session(room, 'Listener', await tokenFor(room, 'listener'));
+    await listener.join();
+    const camera = session(room, 'Camera', await tokenFor(room, 'camera', { video: { canSubscribe: false, canPublishSources: ['camera'] } }));
+    await camera.join();
+    const track = nextEvent(listener, 'track');
+    await camera.publish(fakeTrack('video'), { source: 'webcam', simulcast: false });
+    expect(await track).toMatchObject({ peerId: camera.peerId, source: 'webcam' });
+    await expect(camera.publish(fakeTrack('audio'), { source: 'mic' })).rejects.toThrow(/canPublishSources: camera/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The page on a server with AUTH_KEYS, in real Chromium: join links with ?token= join and video plays
- * both ways; a refused token shows a notice saying so (and why) instead of a call; opening the same
- * identity's link elsewhere ends the first page's call with a notice, without it coming back.
+ * both ways, a viewer link (no publish grants) watches; a refused token shows a notice saying so (and
+ * why) instead of a call; opening the same identity's link elsewhere ends the first page's call with a
+ * notice, without it coming back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
@@ -9,6 +10,7 @@ import { startTestServer, type TestServer } from '../../server/test/helpers/test
 import { AUTH_ENV, tokenFor } from '../../server/test/helpers/tokens';
 import { launchBrowser, type TestBrowser } from './helpers/browser';
 import { waitFramesAdvance, waitJoined } from './helpers/page-probes';
+import { until } from '../../server/test/helpers/room-fixture';
 
 let server: TestServer;
 let browser: TestBrowser;
@@ -44,6 +46,18 @@ describe('join links with ?token=', { timeout: 120_000 }, () => {
     await waitFramesAdvance(pages[1]!, [`${ada}:webcam`]);
     const identities = [...server.directory.get(ROOM)!.peers.values()].map((p) => [p.identity, p.displayName]).sort();
     expect(identities).toEqual([['ada', 'Ada'], ['grace', 'Grace H.']]);
+  });
+
+  it('a viewer link (no publish grants) joins with a receive transport only and watches both videos', async () => {
+    const viewer = await open('Watcher', await tokenFor(ROOM, 'watcher', { video: { canPublish: false, canPublishData: false } }));
+    await waitJoined(viewer);
+    const [ada, grace] = [await peerIdOf(pages[0]!), await peerIdOf(pages[1]!)];
+    await waitFramesAdvance(viewer, [`${ada}:webcam`, `${grace}:webcam`]);
+    const watcher = [...server.directory.get(ROOM)!.peers.values()].find((p) => p.identity === 'watcher')!;
+    expect([...watcher.transports.values()].map((t) => t.appData.direction)).toEqual(['recv']);
+    expect(watcher.producers.size).toBe(0);
+    await viewer.close();
+    await until(() => server.directory.get(ROOM)!.peers.size === 2);
   });
 
   it('a refused token shows a notice with the reason, not a call', async () => {

@@ -45,6 +45,8 @@ export class RoomLink {
   #lostReason: string | undefined;
   #closed = false;
   #sendSctp = false;
+  /** Why the server refused a transport (the access token lacks the grant): that direction has none. */
+  readonly #refused: { send?: ProtocolError; recv?: ProtocolError } = {};
 
   constructor(settings: LinkSettings) {
     this.#settings = settings;
@@ -69,10 +71,16 @@ export class RoomLink {
     return required(this.#joined, 'join');
   }
   get sendTransport(): types.Transport {
+    if (this.#refused.send) throw this.#refused.send;
     return required(this.#send, 'send transport');
   }
   get recvTransport(): types.Transport {
+    if (this.#refused.recv) throw this.#refused.recv;
     return required(this.#recv, 'receive transport');
+  }
+  /** The transports this membership has: both, unless the access token allows only one direction. */
+  get transports(): types.Transport[] {
+    return [this.#send, this.#recv].filter((t): t is types.Transport => t !== undefined);
   }
   /** The server opened SCTP on our send transport (it may run without DataChannels). */
   get sendSctp(): boolean {
@@ -97,8 +105,8 @@ export class RoomLink {
         ...(s.token !== undefined ? { token: s.token } : {}),
       });
       // Send first: the receive transport's creation is what makes the server announce existing media.
-      this.#send = await this.#createTransport('send');
-      this.#recv = await this.#createTransport('recv');
+      this.#send = await this.#permittedTransport('send');
+      this.#recv = await this.#permittedTransport('recv');
       if (this.#lostReason) throw new ConnectionClosedError(this.#lostReason);
     } catch (error) {
       const lost = this.#lostReason;
@@ -141,6 +149,20 @@ export class RoomLink {
     this.#send?.close();
     this.#recv?.close();
     this.signalling.close(1000, 'leaving');
+  }
+
+  /**
+   * A transport the access token may not grant (a viewer's has no canPublish, a publisher's no
+   * canSubscribe): `forbidden` leaves that direction without one, and using it says why.
+   */
+  async #permittedTransport(direction: 'send' | 'recv'): Promise<types.Transport | undefined> {
+    try {
+      return await this.#createTransport(direction);
+    } catch (error) {
+      if (!(error instanceof ProtocolError) || error.code !== 'forbidden') throw error;
+      this.#refused[direction] = error;
+      return undefined;
+    }
   }
 
   async #createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {

@@ -191,8 +191,7 @@ export class ConferenceSession extends Emitter<SessionEvents> {
       { iceServers: link.joined.iceServers, relayOnly: this.#options.forceRelay },
       (media) => this.emit('media', media),
     );
-    this.#mediaWatch.watch(link.sendTransport);
-    this.#mediaWatch.watch(link.recvTransport);
+    for (const transport of link.transports) this.#mediaWatch.watch(transport);
     try {
       if (run.signal.aborted) throw new ConnectionClosedError('left while joining');
       const { peerId, room, peers } = link.joined;
