@@ -58,13 +58,14 @@ export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoA
   const metrics = createServerMetrics({ directory, pool });
   // Before any route, so that every route gets the rate limit and the security headers.
   await registerHttpProtection(app, { ratePerMinute: config.limits.httpRatePerMinute, https: Boolean(tls), metrics });
-  registerHealthRoutes(app, { pool, expectedWorkers: config.media.numWorkers });
+  registerHealthRoutes(app, { pool, expectedWorkers: config.media.numWorkers, shuttingDown: () => directory.shuttingDown });
   registerMetricsRoute(app, metrics.registry);
   await registerAdminApi(app, { auth: config.auth, directory });
   await registerPageRoutes(app);
   // Peers hear `roomClosed: shutdown` before the sockets go down: this preClose hook is added before the
-  // WebSocket plugin's own, which closes every socket, and hooks run in the order they were added.
-  app.addHook('preClose', async () => directory.closeAll('shutdown'));
+  // WebSocket plugin's own, which closes every socket, and hooks run in the order they were added. From
+  // here on joins are refused and /readyz says 503.
+  app.addHook('preClose', async () => directory.shutDown());
   await registerWsEndpoint(app, {
     directory,
     limits: config.rooms,

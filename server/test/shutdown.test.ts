@@ -1,6 +1,6 @@
 /**
  * Stopping the server the way people do: Ctrl-C in a terminal (SIGINT to the whole foreground process
- * group) or a supervisor's SIGTERM to the group. The workers run in a session of their own, so the signal
+ * group), a supervisor's SIGTERM to the group, or `kill` of the main process alone. The workers run in a session of their own, so the signal
  * reaches the server alone: peers hear `roomClosed: shutdown` (not `worker_died`), the process exits 0,
  * and nothing is logged as an error.
  */
@@ -9,12 +9,22 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { portBlock } from './helpers/ports';
 import { TestPeer } from './helpers/test-peer';
+import { startTestServer } from './helpers/test-server';
+import { PROTOCOL_VERSION } from '../../protocol/src';
 
 const root = path.resolve(__dirname, '../..');
 
-describe('shutdown on a signal to the process group', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s: peers are told shutdown, exit 0, no error logged', async (signal) => {
-    const port = portBlock() + (signal === 'SIGINT' ? 44 : 42);
+// Each case its own pair of ports (HTTP, and the worker's RTC port just below it).
+const cases = [
+  { signal: 'SIGINT', to: 'group', offset: 44 },
+  { signal: 'SIGTERM', to: 'group', offset: 42 },
+  { signal: 'SIGINT', to: 'process', offset: 35 },
+  { signal: 'SIGTERM', to: 'process', offset: 33 },
+] as const;
+
+describe('shutdown on a signal', () => {
+  it.each(cases)('$signal to the $to: peers are told shutdown, exit 0, no error logged', async ({ signal, to, offset }) => {
+    const port = portBlock() + offset;
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
       cwd: root,
       detached: true, // its own process group, like a shell job
@@ -30,7 +40,7 @@ describe('shutdown on a signal to the process group', () => {
       const peer = await TestPeer.connect(`ws://127.0.0.1:${port}/ws`);
       await peer.join('shutdown-room', 'S');
       const stoppedAt = Date.now();
-      process.kill(-child.pid!, signal);
+      process.kill(to === 'group' ? -child.pid! : child.pid!, signal);
       const closed = await peer.waitFor('roomClosed', () => true, 10_000);
       expect(closed.reason, output).toBe('shutdown');
       const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);
@@ -42,6 +52,30 @@ describe('shutdown on a signal to the process group', () => {
       expect(output).not.toMatch(/died/);
     } finally {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    }
+  });
+});
+
+describe('draining', () => {
+  it('once shutdown starts, joins are refused with a reason and /readyz answers 503', async () => {
+    const server = await startTestServer({ MEDIASOUP_NUM_WORKERS: '1' }, 30);
+    try {
+      const inside = await TestPeer.connect(server.wsUrl);
+      await inside.join('drain-room', 'In');
+      const late = await TestPeer.connect(server.wsUrl);
+      expect((await fetch(`${server.baseUrl}/readyz`)).status).toBe(200);
+
+      server.directory.shutDown(); // what the app's preClose hook does first when it closes
+      expect((await inside.waitFor('roomClosed')).reason).toBe('shutdown');
+      const refused = await late.raw('join', { protocolVersion: PROTOCOL_VERSION, room: 'drain-room', displayName: 'Late', rtpCapabilities: {} });
+      expect(refused.ok ? undefined : refused.error).toEqual({ code: 'unavailable', message: expect.stringContaining('shutting down') });
+      const ready = await fetch(`${server.baseUrl}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ ready: false, reason: 'shutting down' });
+      inside.close();
+      late.close();
+    } finally {
+      await server.close();
     }
   });
 });

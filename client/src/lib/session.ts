@@ -322,6 +322,7 @@ export class ConferenceSession extends Emitter<SessionEvents> {
   #close(): void {
     this.#run?.abort();
     this.#run = undefined;
+    this.#rejoinCause = 'lost'; // a worker_died seen just before the end must not skip the next session's backoff
     this.#teardown();
     this.#publisher.clear();
     this.#peers.replaceAll([]);

@@ -7,13 +7,22 @@ import type { WorkerPool } from '../media/worker-pool';
  * Node runtime, so an operator (and the runtime test) can see what the server really runs on.
  *
  * /readyz is the stricter question a load balancer or orchestrator asks before sending new people here:
- * 200 only when every configured worker is up, 503 otherwise. (While Fastify closes, it answers 503 to
- * anything by itself; a drain phase before that is future work.)
+ * 200 only when every configured worker is up and the server is not shutting down, 503 otherwise.
  */
-export function registerHealthRoutes(app: FastifyInstance, deps: { pool: WorkerPool; expectedWorkers: number }): void {
+export interface HealthDeps {
+  pool: WorkerPool;
+  expectedWorkers: number;
+  shuttingDown: () => boolean;
+}
+
+export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
   app.get('/readyz', async (_request, reply) => {
     const live = deps.pool.slots.length;
-    const reason = live < deps.expectedWorkers ? `${live} of ${deps.expectedWorkers} workers up` : undefined;
+    const reason = deps.shuttingDown()
+      ? 'shutting down'
+      : live < deps.expectedWorkers
+        ? `${live} of ${deps.expectedWorkers} workers up`
+        : undefined;
     return reply.code(reason ? 503 : 200).send({ ready: !reason, ...(reason ? { reason } : {}) });
   });
   app.get('/healthz', async (_request, reply) => {

@@ -10,13 +10,16 @@ export interface RoomDirectory {
   acquire(name: string): Promise<Room>;
   get(name: string): Room | undefined;
   list(): Room[];
-  /** Close every room (server shutdown). */
-  closeAll(reason: 'shutdown' | 'worker_died'): void;
+  /** Server shutdown: close every room, and refuse new ones from now on. */
+  shutDown(): void;
+  /** True once shutDown() was called. */
+  readonly shuttingDown: boolean;
 }
 
 export class InMemoryRoomDirectory implements RoomDirectory {
   readonly #rooms = new Map<string, Room>();
   readonly #creating = new Map<string, Promise<Room>>();
+  #shuttingDown = false;
 
   constructor(
     private readonly createRoom: (name: string) => Promise<Room>,
@@ -25,6 +28,7 @@ export class InMemoryRoomDirectory implements RoomDirectory {
   ) {}
 
   async acquire(name: string): Promise<Room> {
+    if (this.#shuttingDown) throw new ProtocolError('unavailable', 'the server is shutting down; join again in a moment');
     const open = this.#rooms.get(name);
     if (open && !open.closed) return open;
     // Joins racing to a new room share the one creation in flight instead of each making a router.
@@ -35,6 +39,10 @@ export class InMemoryRoomDirectory implements RoomDirectory {
     }
     const creation = this.createRoom(name).then(
       (room) => {
+        if (this.#shuttingDown) {
+          room.close('shutdown');
+          throw new ProtocolError('unavailable', 'the server is shutting down; join again in a moment');
+        }
         this.#rooms.set(name, room);
         room.onClose(() => {
           if (this.#rooms.get(name) === room) this.#rooms.delete(name);
@@ -58,7 +66,12 @@ export class InMemoryRoomDirectory implements RoomDirectory {
     return [...this.#rooms.values()];
   }
 
-  closeAll(reason: 'shutdown' | 'worker_died'): void {
-    for (const room of this.list()) room.close(reason);
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  shutDown(): void {
+    this.#shuttingDown = true;
+    for (const room of this.list()) room.close('shutdown');
   }
 }
