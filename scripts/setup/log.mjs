@@ -1,5 +1,6 @@
 // Progress lines for the setup scripts: every line says how long setup has been running, and long steps
-// report their own duration, so a slow first run is visibly progressing rather than hung.
+// report their own duration, so a slow first run is visibly progressing rather than hung. They go to
+// stderr: stdout belongs to the command set-up runs before (`npm run -s token | …` gets the token alone).
 const started = Date.now();
 
 export function elapsed(since = started) {
@@ -8,7 +9,7 @@ export function elapsed(since = started) {
 }
 
 export function log(message) {
-  process.stdout.write(`[setup ${elapsed()}] ${message}\n`);
+  process.stderr.write(`[setup ${elapsed()}] ${message}\n`);
 }
 
 /** Runs `fn`, logging its start and its duration. */
