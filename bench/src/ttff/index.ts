@@ -1,0 +1,107 @@
+/**
+ * Time to first frame: how long a participant joining a room with two publishers waits, from its
+ * signalling socket opening, for the first remote video — in Chromium (first frame presented) and in a
+ * sim bot (first RTP packet) — at 1, 5 and 10 joins a second.
+ *
+ * A real Confero server in its own process, two browser-bot publishers (camera and microphone), then
+ * bursts of joiners (joins.ts). Run alone: `npx tsx bench/src/ttff/index.ts [--quick]` prints the JSON.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createBrowserBotFactory } from '../../../loadtest/src/bots/browser';
+import { createSimBotFactory } from '../../../loadtest/src/bots/sim';
+import type { Bot } from '../../../loadtest/src/bots/types';
+import { percentiles as loadtestPercentiles } from '../../../loadtest/src/stats';
+import type { BenchContext, Percentiles, TtffAtRate, TtffResult } from '../types';
+import { runBurst, type BurstPlan, type JoinSample } from './joins';
+import { startBenchServer } from './server';
+
+const ROOM = 'ttff';
+const JOIN_TIMEOUT_MS = 20_000;
+/** Browser pages per second at most, whatever the join rate: 2 cores also run the publishers and server. */
+const BROWSER_JOINS_PER_SEC = 2;
+
+function plans(quick: boolean): BurstPlan[] {
+  if (quick) return [{ joinsPerSec: 5, joins: 6, browserEvery: 3 }];
+  return [1, 5, 10].map((joinsPerSec) => ({
+    joinsPerSec,
+    // About 5–10 s of joining per rate, and ~10 browser joins at the higher rates.
+    joins: joinsPerSec === 1 ? 10 : joinsPerSec * 6 - (joinsPerSec === 10 ? 10 : 0),
+    browserEvery: Math.max(2, Math.ceil(joinsPerSec / BROWSER_JOINS_PER_SEC)),
+  }));
+}
+
+export async function runTtff(ctx: BenchContext): Promise<TtffResult> {
+  const server = await startBenchServer(ctx.portBase, ctx.log);
+  const browsers = createBrowserBotFactory({ botsPerBrowser: 50, log: ctx.log, joinTimeoutMs: JOIN_TIMEOUT_MS, pollIntervalMs: 100 });
+  const publisherBrowsers = createBrowserBotFactory({ botsPerBrowser: 2, log: ctx.log, joinTimeoutMs: 30_000, pollIntervalMs: 1_000 });
+  const sims = createSimBotFactory({ log: ctx.log });
+  try {
+    const publishers = await startPublishers(publisherBrowsers, server.wsUrl);
+    const publisherIds = (): string[] => publishers.map((p) => p.snapshot().peerId).filter((id): id is string => id !== undefined);
+    const settings = { url: server.wsUrl, room: ROOM, publisherIds, timeoutMs: JOIN_TIMEOUT_MS };
+    // One untimed join first: the first page of a browser pays for its launch, the server for its JIT.
+    await runBurst({ joinsPerSec: 1, joins: 2, browserEvery: 2 }, { browser: browsers, sim: sims }, settings, 'warmup');
+    const byRate: TtffAtRate[] = [];
+    const all: JoinSample[] = [];
+    for (const plan of plans(ctx.quick)) {
+      ctx.log(`ttff: ${plan.joins} joins at ${plan.joinsPerSec}/s (every ${plan.browserEvery}. in Chromium)`);
+      const samples = await runBurst(plan, { browser: browsers, sim: sims }, settings, `r${plan.joinsPerSec}`);
+      for (const failed of samples.filter((s) => s.error !== undefined)) ctx.log(`ttff: ${failed.name} failed: ${failed.error}`);
+      ctx.log(`ttff: ${describe(samples, 'browser')}; ${describe(samples, 'sim')}`);
+      byRate.push({ joinsPerSec: plan.joinsPerSec, browser: summarize(samples, 'browser'), sim: summarize(samples, 'sim') });
+      all.push(...samples);
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // the joiners' leaving settles
+    }
+    return { browser: summarize(all, 'browser'), sim: summarize(all, 'sim'), byRate };
+  } finally {
+    await Promise.allSettled([browsers.close(), publisherBrowsers.close(), sims.close()]);
+    await server.close();
+  }
+}
+
+async function startPublishers(factory: ReturnType<typeof createBrowserBotFactory>, url: string): Promise<Bot[]> {
+  const publishers = [0, 1].map((i) =>
+    factory.create({ url, room: ROOM, name: `publisher-${i}`, publish: { audio: true, video: true, simulcast: false } }),
+  );
+  await Promise.all(publishers.map((p) => p.start()));
+  // Their cameras warm up (the encoder's first frames) before anyone's first frame is timed.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  return publishers;
+}
+
+function summarize(samples: JoinSample[], kind: JoinSample['kind']): Percentiles {
+  const values = samples.filter((s) => s.kind === kind && s.ttffMs !== undefined).map((s) => Math.round(s.ttffMs!));
+  const p = loadtestPercentiles(values);
+  return { p50: p?.p50 ?? NaN, p95: p?.p95 ?? NaN, p99: p?.p99 ?? NaN, samples: values.length };
+}
+
+/** A progress line with the join answer's share, for seeing where the time goes. */
+function describe(samples: JoinSample[], kind: JoinSample['kind']): string {
+  const mine = samples.filter((s) => s.kind === kind);
+  const ok = mine.filter((s) => s.ttffMs !== undefined);
+  const join = loadtestPercentiles(ok.flatMap((s) => (s.joinMs !== undefined ? [s.joinMs] : [])));
+  const ttff = summarize(samples, kind);
+  return `${kind} ${ok.length}/${mine.length} ok, ttff p50/p95/p99 ${ttff.p50}/${ttff.p95}/${ttff.p99} ms (join answered p50 ${join?.p50 ?? '–'} ms)`;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const quick = process.argv.includes('--quick');
+  const portArg = process.argv.find((a) => a.startsWith('--port-base='));
+  runTtff({
+    quick,
+    log: (line) => process.stderr.write(`${line}\n`),
+    portBase: portArg ? Number(portArg.split('=')[1]) : 13000,
+    workDir: os.tmpdir(),
+  }).then(
+    (result) => {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`ttff failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
