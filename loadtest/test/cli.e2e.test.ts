@@ -147,10 +147,13 @@ describe('npm run loadtest against a real server', { timeout: 180_000 }, () => {
     const out = path.join(dir, 'interrupted.json');
     const run = await runCli(['--url', server.wsUrl, '--bots', 'sim', '--peers-per-room', '3', '--duration', '600', '--out', out], 120_000, (child) => {
       // Interrupt once all three bots are in the room (bounded: the child's own timeout ends it otherwise).
+      // Once: on a loaded machine two polls can be in flight, and a second SIGINT means "force exit".
+      let sent = false;
       const poll = setInterval(() => {
         serverPeers().then(
           (peers) => {
-            if (peers < 3) return;
+            if (peers < 3 || sent) return;
+            sent = true;
             clearInterval(poll);
             child.kill('SIGINT');
           },
