@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['server/test/**/*.test.ts', 'client/test/**/*.test.ts', 'client/test-node/**/*.test.ts', 'loadtest/test/**/*.test.ts'],
+    include: ['server/test/**/*.test.ts', 'client/test/**/*.test.ts', 'client/test-node/**/*.test.ts', 'loadtest/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
     pool: 'forks',
     // Real workers and browsers: generous timeouts, but no test is a timing assertion.
     testTimeout: 30_000,

@@ -1,0 +1,98 @@
+/**
+ * Server memory per connected peer: a real Confero server (its own Node process, one worker per core
+ * by default) and sim bots joining in rooms of 10 — the first 2 of each room publish audio + video
+ * (single-layer VP8), the other 8 subscribe, so every peer has a WebRTC transport pair and 2–4 consumers
+ * (a meeting with two cameras on). Peers are added up to 10, 50 and 100 (quick: 2 and 5); at each level,
+ * once every bot receives every publisher and the server has settled, the server's RSS — the Node process
+ * plus every mediasoup worker /healthz names, from /proc/<pid>/status — is sampled.
+ *
+ * mbPerPeer = (RSS at the most peers − RSS with none) / peers, in MiB (what `ps` and the load test's
+ * "MB" are). RSS is what the kernel has given the processes, so V8's heap growth is included as an
+ * operator would see it.
+ */
+import type { BotSpec } from '../../loadtest/src/bots/types';
+import type { BenchContext, MemoryPoint, MemoryResult } from './types';
+import { startServer, type BenchServer } from './server-process';
+import { AUDIO_VIDEO, createCrowd } from './sim-crowd';
+
+const MIB = 2 ** 20;
+const ROOM_SIZE = 10;
+const PUBLISHERS_PER_ROOM = 2;
+const COMPLETE_TIMEOUT_MS = 90_000;
+
+export interface MemoryDetail extends MemoryResult {
+  /** Least-squares slope of RSS over peers, the baseline included (MiB per peer). */
+  fittedMbPerPeer: number;
+  /** What the peers were. */
+  layout: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Mean of a few readings a second apart: RSS wobbles with GC and allocator activity. */
+async function sampleRss(server: BenchServer, samples: number): Promise<{ node: number; workers: number }> {
+  let node = 0;
+  let workers = 0;
+  for (let i = 0; i < samples; i++) {
+    if (i > 0) await sleep(1000);
+    const usage = await server.usage();
+    node += usage.nodeRssBytes;
+    workers += usage.workersRssBytes;
+  }
+  return { node: node / samples / MIB, workers: workers / samples / MIB };
+}
+
+export function fittedSlope(points: { x: number; y: number }[]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  const sxx = points.reduce((s, p) => s + (p.x - mx) ** 2, 0);
+  return sxx === 0 ? 0 : points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0) / sxx;
+}
+
+export async function runMemory(ctx: BenchContext): Promise<MemoryDetail> {
+  const levels = ctx.quick ? [2, 5] : [10, 50, 100];
+  const settleMs = ctx.quick ? 1_000 : 8_000;
+  const samples = ctx.quick ? 1 : 3;
+  const server = await startServer({ portBase: ctx.portBase, log: ctx.log });
+  const crowd = createCrowd(ctx.log);
+  try {
+    await sleep(settleMs);
+    const base = await sampleRss(server, samples);
+    const baselineRssMb = base.node + base.workers;
+    ctx.log(`  memory: no peers: ${baselineRssMb.toFixed(1)} MiB (Node ${base.node.toFixed(1)}, workers ${base.workers.toFixed(1)})`);
+    const points: MemoryPoint[] = [];
+    for (const peers of levels) {
+      const specs: BotSpec[] = [];
+      for (let i = crowd.bots.length; i < peers; i++) {
+        specs.push({
+          url: server.wsUrl,
+          room: `bench-mem-r${Math.floor(i / ROOM_SIZE)}`,
+          name: `mem-${i}`,
+          publish: i % ROOM_SIZE < PUBLISHERS_PER_ROOM ? { ...AUDIO_VIDEO } : null,
+        });
+      }
+      await crowd.join(specs);
+      await crowd.waitComplete(COMPLETE_TIMEOUT_MS);
+      await sleep(settleMs);
+      const rss = await sampleRss(server, samples);
+      const point: MemoryPoint = { peers, rssMb: round(rss.node + rss.workers), nodeRssMb: round(rss.node), workersRssMb: round(rss.workers) };
+      points.push(point);
+      ctx.log(`  memory: ${peers} peers: ${point.rssMb} MiB (Node ${point.nodeRssMb}, workers ${point.workersRssMb}), ${((point.rssMb - baselineRssMb) / peers).toFixed(2)} MiB/peer`);
+    }
+    const last = points[points.length - 1]!;
+    const workers = (await server.workerPids()).length;
+    return {
+      mbPerPeer: round((last.rssMb - baselineRssMb) / last.peers, 3),
+      fittedMbPerPeer: round(fittedSlope([{ x: 0, y: baselineRssMb }, ...points.map((p) => ({ x: p.peers, y: p.rssMb }))]), 3),
+      baselineRssMb: round(baselineRssMb),
+      points,
+      layout: `rooms of ${ROOM_SIZE}: ${PUBLISHERS_PER_ROOM} publishing audio + video (single-layer VP8 250 kbit/s, Opus), the rest subscribing; sim bots; ${workers} mediasoup workers`,
+    };
+  } finally {
+    await crowd.close();
+    await server.stop();
+  }
+}

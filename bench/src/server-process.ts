@@ -1,0 +1,141 @@
+/**
+ * A real Confero server for the memory and scaling sections: server/src/main.ts in its own Node process
+ * (loaded with tsx's import hook, so the measured process is the server itself and not a launcher), on
+ * loopback, with the per-address abuse limits raised — every bot connects from 127.0.0.1 within seconds.
+ * Its cost is read from /proc: the Node process plus the mediasoup workers /healthz names.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readStat } from '../../loadtest/src/process-usage';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+export interface ServerOptions {
+  /** HTTP port; workers take portBase + 10 + i, plain transports portBase + 100 … + 999. */
+  portBase: number;
+  workers?: number;
+  maxPeersPerRoom?: number;
+  log: (line: string) => void;
+}
+
+export interface ServerUsage {
+  nodeRssBytes: number;
+  workersRssBytes: number;
+  nodeCpuSeconds: number;
+  workersCpuSeconds: number;
+}
+
+export interface BenchServer {
+  readonly pid: number;
+  readonly wsUrl: string;
+  readonly baseUrl: string;
+  /** The live workers' pids, from /healthz. */
+  workerPids(): Promise<number[]>;
+  /** RSS and CPU seconds so far of the Node process and of every worker. */
+  usage(): Promise<ServerUsage>;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resident set size of a process in bytes, from /proc/<pid>/status (0 when it is gone). */
+export function rssBytes(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export async function startServer(options: ServerOptions): Promise<BenchServer> {
+  const { portBase } = options;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: String(portBase),
+    RTC_LISTEN_IP: '127.0.0.1',
+    RTC_BASE_PORT: String(portBase + 10),
+    RTC_MIN_PORT: String(portBase + 100),
+    RTC_MAX_PORT: String(portBase + 999),
+    MAX_PEERS_PER_ROOM: String(options.maxPeersPerRoom ?? 100),
+    JOINS_PER_IP_PER_MINUTE: '100000',
+    MAX_WS_CONNECTIONS_PER_IP: '100000',
+    WS_RATE_PER_SECOND: '10000',
+    WS_RATE_BURST: '10000',
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    ...(options.workers ? { MEDIASOUP_NUM_WORKERS: String(options.workers) } : {}),
+  };
+  delete env.AUTH_KEYS; // open mode on loopback: the bots carry no tokens
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The last lines, for the error when it exits early; warnings and errors go to the progress log.
+  const tail: string[] = [];
+  const keep = (chunk: Buffer): void => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line.trim()) continue;
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      if (/"level":(50|60)|error/i.test(line)) options.log(`  server: ${line.slice(0, 300)}`);
+    }
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const baseUrl = `http://127.0.0.1:${portBase}`;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the Confero server exited (${child.exitCode ?? child.signalCode}) while starting (port ${portBase} taken?): ${tail.slice(-3).join(' | ')}`);
+    }
+    try {
+      const health = await fetch(`${baseUrl}/readyz`);
+      if (health.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the Confero server was not ready within ${START_TIMEOUT_MS / 1000} s: ${tail.slice(-3).join(' | ')}`);
+    }
+    await sleep(200);
+  }
+
+  const workerPids = async (): Promise<number[]> => {
+    const body = (await (await fetch(`${baseUrl}/healthz`)).json()) as { workers: { pid: number }[] };
+    return body.workers.map((w) => w.pid);
+  };
+  return {
+    pid: child.pid!,
+    wsUrl: `ws://127.0.0.1:${portBase}/ws`,
+    baseUrl,
+    workerPids,
+    async usage(): Promise<ServerUsage> {
+      const workers = await workerPids();
+      return {
+        nodeRssBytes: rssBytes(child.pid!),
+        workersRssBytes: workers.reduce((sum, pid) => sum + rssBytes(pid), 0),
+        nodeCpuSeconds: readStat(child.pid!)?.cpuSeconds ?? 0,
+        workersCpuSeconds: workers.reduce((sum, pid) => sum + (readStat(pid)?.cpuSeconds ?? 0), 0),
+      };
+    },
+    async stop(): Promise<void> {
+      await stopChild(child, exited);
+    },
+  };
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timedOut = await Promise.race([exited.then(() => false), sleep(STOP_TIMEOUT_MS).then(() => true)]);
+  if (timedOut) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
