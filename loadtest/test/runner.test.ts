@@ -123,6 +123,15 @@ describe('LoadTestRunner with fake bots', () => {
     expect(exitCodeFor(s)).toBe(1);
     expect(factory.bots.every((b) => b.closeCalls === 1)).toBe(true);
     expect(formatSummary(s, options(), record.runId)).toContain('2 × room_full: the room is full');
+    expect(formatSummary(s, options(), record.runId)).not.toContain('JOINS_PER_IP_PER_MINUTE');
+  });
+
+  it("points at the server's per-address limits when they refused bots", async () => {
+    const { record } = await run(['--rooms', '1', '--peers-per-room', '3', '--duration', '0.2'], (spec) =>
+      botIndex(spec) === 2 ? { fail: 'rate_limited: too many joins from your address: at most 60 a minute; retry in 41 s' } : {},
+    );
+    const text = formatSummary(summarize(record, {}), options(), record.runId);
+    expect(text).toMatch(/hint\s+the server limits joins and connections per address; .*raise JOINS_PER_IP_PER_MINUTE and MAX_WS_CONNECTIONS_PER_IP/);
   });
 
   it("does not count a first publisher's wait for the others as join time", async () => {

@@ -239,6 +239,7 @@ export function summaryRows(s: Summary): [string, string][] {
   const pct = s.planned > 0 ? ` (${((100 * s.joined) / s.planned).toFixed(1)}%)` : '';
   row('joins', `${s.joined}/${s.planned} joined${pct}, ${s.failed} failed${s.attempted < s.planned ? `, ${s.planned - s.attempted} never started` : ''}`);
   for (const [reason, n] of Object.entries(s.failures).sort((a, b) => b[1] - a[1])) row('  failure', `${n} × ${reason}`);
+  if (Object.keys(s.failures).some((reason) => SERVER_LIMIT.test(reason))) row('  hint', SERVER_LIMIT_HINT);
   row('join time', s.joinMs ? `p50 ${fixed(s.joinMs.p50)} ms, p95 ${fixed(s.joinMs.p95)} ms, p99 ${fixed(s.joinMs.p99)} ms (${s.joinMs.samples} bots; WebSocket open → first remote media)` : 'n/a (no bot received remote media)');
   if (s.withoutMedia > 0) row('', `${s.withoutMedia} bot(s) with remote publishers received no media`);
   const all = s.streams.expected === s.streams.received;
@@ -255,6 +256,11 @@ export function summaryRows(s: Summary): [string, string][] {
   } else row('server', `cost unavailable: ${s.server.available ? 'no samples' : s.server.reason}`);
   return rows;
 }
+
+/** Refusals by the server's per-address limits, which every bot of one machine shares. */
+const SERVER_LIMIT = /rate_limited|too many (joins|connections|requests) from your address|limit of \d+ connections/i;
+const SERVER_LIMIT_HINT =
+  'the server limits joins and connections per address; for a load test from one machine raise JOINS_PER_IP_PER_MINUTE and MAX_WS_CONNECTIONS_PER_IP on the server';
 
 export function thresholdText(t: ThresholdResult): string {
   const actual = t.actual === null ? (t.note ?? 'not measured') : `${t.actual.toFixed(t.unit === 'ms' ? 0 : 2)} ${t.unit}`;
