@@ -6,6 +6,7 @@
  * once every bot receives every publisher and the server has settled, the server's RSS — the Node process
  * plus every mediasoup worker /healthz names, from /proc/<pid>/status — is sampled.
  *
+ * The baseline (no peers) is taken after a warm-up round of peers has come and gone.
  * mbPerPeer = (RSS at the most peers − RSS with none) / peers, in MiB (what `ps` and the load test's
  * "MB" are). RSS is what the kernel has given the processes, so V8's heap growth is included as an
  * operator would see it.
@@ -19,9 +20,11 @@ const MIB = 2 ** 20;
 const ROOM_SIZE = 10;
 const PUBLISHERS_PER_ROOM = 2;
 const COMPLETE_TIMEOUT_MS = 90_000;
+/** EMPTY_ROOM_GRACE_MS given to the server: the warm-up room is gone before the baseline. */
+const ROOM_GRACE_MS = 1_000;
 
 export interface MemoryDetail extends MemoryResult {
-  /** Least-squares slope of RSS over peers, the baseline included (MiB per peer). */
+  /** Least-squares slope of RSS over the levels with peers, the baseline left out (MiB per peer). */
   fittedMbPerPeer: number;
   /** What the peers were. */
   layout: string;
@@ -56,10 +59,20 @@ export async function runMemory(ctx: BenchContext): Promise<MemoryDetail> {
   const levels = ctx.quick ? [2, 5] : [10, 50, 100];
   const settleMs = ctx.quick ? 1_000 : 8_000;
   const samples = ctx.quick ? 1 : 3;
-  const server = await startServer({ portBase: ctx.portBase, log: ctx.log });
+  const server = await startServer({ portBase: ctx.portBase, log: ctx.log, env: { EMPTY_ROOM_GRACE_MS: String(ROOM_GRACE_MS) } });
   const crowd = createCrowd(ctx.log);
   try {
-    await sleep(settleMs);
+    // A warm baseline: the server's first room, transports and consumers set up code paths and V8 heap
+    // that later peers share, and the start-up garbage (tsx compiling the server) is collected only once
+    // the process allocates again — a cold baseline made RSS *fall* when the first 10 peers joined.
+    const warmUp = createCrowd(ctx.log);
+    try {
+      await warmUp.join(Array.from({ length: levels[0]! }, (_, i) => ({ url: server.wsUrl, room: 'bench-mem-warmup', name: `warm-${i}`, publish: i < PUBLISHERS_PER_ROOM ? { ...AUDIO_VIDEO } : null })));
+      await warmUp.waitComplete(COMPLETE_TIMEOUT_MS);
+    } finally {
+      await warmUp.close();
+    }
+    await sleep(settleMs + ROOM_GRACE_MS);
     const base = await sampleRss(server, samples);
     const baselineRssMb = base.node + base.workers;
     ctx.log(`  memory: no peers: ${baselineRssMb.toFixed(1)} MiB (Node ${base.node.toFixed(1)}, workers ${base.workers.toFixed(1)})`);
@@ -86,7 +99,7 @@ export async function runMemory(ctx: BenchContext): Promise<MemoryDetail> {
     const workers = (await server.workerPids()).length;
     return {
       mbPerPeer: round((last.rssMb - baselineRssMb) / last.peers, 3),
-      fittedMbPerPeer: round(fittedSlope([{ x: 0, y: baselineRssMb }, ...points.map((p) => ({ x: p.peers, y: p.rssMb }))]), 3),
+      fittedMbPerPeer: round(fittedSlope(points.map((p) => ({ x: p.peers, y: p.rssMb }))), 3),
       baselineRssMb: round(baselineRssMb),
       points,
       layout: `rooms of ${ROOM_SIZE}: ${PUBLISHERS_PER_ROOM} publishing audio + video (single-layer VP8 250 kbit/s, Opus), the rest subscribing; sim bots; ${workers} mediasoup workers`,

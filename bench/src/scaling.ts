@@ -5,7 +5,8 @@
  * warm up, then measure for a window — packets delivered to the receivers per second (what the server
  * sent, less what was lost), loss from the receivers' sequence gaps, server CPU (Node + workers, /proc),
  * the bots' CPU and the whole machine's. It stops after the first step with ≥ 1% loss, or with the
- * server and bots using ≥ 95% of the cores (or the room's worker ≥ 95% of its core), or when a step cannot even get every stream through.
+ * server and bots using ≥ 95% of the cores (or the room's worker ≥ 95% of its core), or when a step
+ * cannot even get every stream through.
  *
  * The bots run in this process on the same 2 cores as the server, so the curve is where this machine
  * breaks — bots and server together — not where the server alone would. A room lives on one worker

@@ -19,6 +19,8 @@ export interface ServerOptions {
   portBase: number;
   workers?: number;
   maxPeersPerRoom?: number;
+  /** More settings for the server (README's Configuration table). */
+  env?: Record<string, string>;
   log: (line: string) => void;
 }
 
@@ -70,17 +72,20 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
     ...(options.workers ? { MEDIASOUP_NUM_WORKERS: String(options.workers) } : {}),
+    ...options.env,
   };
   delete env.AUTH_KEYS; // open mode on loopback: the bots carry no tokens
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   // The last lines, for the error when it exits early; warnings and errors go to the progress log.
   const tail: string[] = [];
+  let stopping = false;
   const keep = (chunk: Buffer): void => {
     for (const line of chunk.toString().split('\n')) {
       if (!line.trim()) continue;
       tail.push(line);
       if (tail.length > 20) tail.shift();
-      if (/"level":(50|60)|error/i.test(line)) options.log(`  server: ${line.slice(0, 300)}`);
+      // Once stopping, a worker's "broken pipe" as Node exits first is expected.
+      if (!stopping && /"level":(50|60)|error/i.test(line)) options.log(`  server: ${line.slice(0, 300)}`);
     }
   };
   child.stdout!.on('data', keep);
@@ -125,6 +130,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
       };
     },
     async stop(): Promise<void> {
+      stopping = true;
       await stopChild(child, exited);
     },
   };
