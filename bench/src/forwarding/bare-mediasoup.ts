@@ -8,12 +8,12 @@ import type { types } from 'mediasoup';
 import { MEDIA_CODECS } from '../../../server/src/media/codecs';
 import { PRODUCER_RTP_PARAMETERS } from './feed';
 import type { Forwarder } from './measure';
-import { pinPid } from './pinning';
+import { placeForwarder, type PinningPlan } from './pinning';
 
 export interface BareSetup {
   sinkPort: number;
   portRange: { min: number; max: number };
-  core: number | undefined;
+  plan: PinningPlan | undefined;
   /** Confero's MEDIASOUP_WORKER_BIN resolution: the env variable, else mediasoup's own. */
   workerBin: string | undefined;
 }
@@ -37,7 +37,7 @@ export class BareMediasoupForwarder implements Forwarder {
   static async start(setup: BareSetup): Promise<BareMediasoupForwarder> {
     const worker = await mediasoup.createWorker({ logLevel: 'warn', ...(setup.workerBin ? { workerBin: setup.workerBin } : {}) });
     try {
-      if (setup.core !== undefined) await pinPid(worker.pid, setup.core);
+      await placeForwarder(worker.pid, setup.plan);
       const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
       const transport = await router.createPlainTransport({
         listenInfo: { protocol: 'udp', ip: '127.0.0.1', portRange: setup.portRange },

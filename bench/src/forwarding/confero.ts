@@ -13,7 +13,7 @@ import { WorkerPool } from '../../../server/src/media/worker-pool';
 import { PROTOCOL_VERSION, type ResponseData } from '../../../protocol/src';
 import { PRODUCER_RTP_PARAMETERS } from './feed';
 import type { Forwarder } from './measure';
-import { pinPid } from './pinning';
+import { placeForwarder, type PinningPlan } from './pinning';
 import { SignallingPeer } from './signalling-peer';
 
 const ROOM = 'bench-forwarding';
@@ -25,7 +25,7 @@ export interface ConferoSetup {
   webRtcServerPort: number;
   portRange: { min: number; max: number };
   sinkPort: number;
-  core: number | undefined;
+  plan: PinningPlan | undefined;
 }
 
 type RouterCapabilities = ResponseData<'getRouterRtpCapabilities'>['routerRtpCapabilities'];
@@ -70,7 +70,7 @@ export class ConferoForwarder implements Forwarder {
     const pool = await WorkerPool.create(config.media, log);
     let app: FastifyInstance | undefined;
     try {
-      if (setup.core !== undefined) await pinPid(pool.slots[0]!.worker.pid, setup.core);
+      await placeForwarder(pool.slots[0]!.worker.pid, setup.plan);
       app = (await buildApp({ config, log, pool })).app;
       const base = await app.listen({ host: '127.0.0.1', port: setup.httpPort });
       const confero = new ConferoForwarder(setup, pool, app);

@@ -19,8 +19,8 @@ import { compileHelper, NativeHelper } from './native';
 import { placeThisProcess, type PinningPlan } from './pinning';
 import { UdpRelayForwarder } from './udp-relay';
 
-const QUICK_PLAN: StepPlan = { subscribers: [5, 10], warmUpMs: 400, windowMs: 1000 };
-const FULL_PLAN: StepPlan = {
+const QUICK_PLAN: Omit<StepPlan, 'sinkPort'> = { subscribers: [5, 10], warmUpMs: 400, windowMs: 1000 };
+const FULL_PLAN: Omit<StepPlan, 'sinkPort'> = {
   subscribers: [10, 25, 50, 100, 150, 200, 250, 300, 350, 400, 500, 600, 700, 800, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000],
   warmUpMs: 1500,
   windowMs: 4000,
@@ -33,7 +33,6 @@ interface Helpers {
 }
 
 export async function runForwarding(ctx: BenchContext): Promise<ForwardingResult> {
-  const plan = ctx.quick ? QUICK_PLAN : FULL_PLAN;
   const helpers: Helpers = {
     feeder: await compileHelper('rtp-feeder', ctx.workDir),
     sink: await compileHelper('rtp-sink', ctx.workDir),
@@ -42,12 +41,13 @@ export async function runForwarding(ctx: BenchContext): Promise<ForwardingResult
   const placement = await placeThisProcess();
   ctx.log(`forwarding: ${placement.description}`);
   const cores = placement.plan;
+  const plan: StepPlan = { ...(ctx.quick ? QUICK_PLAN : FULL_PLAN), forwarderCore: cores?.forwarderCore, sinkPort: ctx.portBase + PORTS.sink };
   let sink: NativeHelper | undefined;
   try {
-    sink = (await NativeHelper.start(helpers.sink, [String(ctx.portBase + PORTS.sink)], cores?.othersCore)).helper;
+    sink = (await NativeHelper.start(helpers.sink, [String(ctx.portBase + PORTS.sink)], cores, 'load')).helper;
     const sinkPort = ctx.portBase + PORTS.sink;
     const portRange = { min: ctx.portBase + PORTS.plainMin, max: ctx.portBase + PORTS.plainMax };
-    const run = (forwarder: Forwarder & { producerAddress: { ip: string; port: number } }): Promise<ForwardingSystem> =>
+    const run = (forwarder: Forwarder): Promise<ForwardingSystem> =>
       withFeeder(helpers.feeder, forwarder.producerAddress, cores, (feeder) => measureSystem(forwarder, feeder, sink!, plan, ctx.log));
 
     const confero = await ConferoForwarder.start({
@@ -55,14 +55,14 @@ export async function runForwarding(ctx: BenchContext): Promise<ForwardingResult
       webRtcServerPort: ctx.portBase + PORTS.webRtcServer,
       portRange,
       sinkPort,
-      core: cores?.forwarderCore,
+      plan: cores,
     });
     const conferoResult = await run(confero).finally(() => confero.close());
 
-    const bare = await BareMediasoupForwarder.start({ sinkPort, portRange, core: cores?.forwarderCore, workerBin: process.env.MEDIASOUP_WORKER_BIN || undefined });
+    const bare = await BareMediasoupForwarder.start({ sinkPort, portRange, plan: cores, workerBin: process.env.MEDIASOUP_WORKER_BIN || undefined });
     const bareResult = await run(bare).finally(() => bare.close());
 
-    const relay = new UdpRelayForwarder({ binary: helpers.relay, port: ctx.portBase + PORTS.relay, sinkPort, core: cores?.forwarderCore });
+    const relay = new UdpRelayForwarder({ binary: helpers.relay, port: ctx.portBase + PORTS.relay, sinkPort, plan: cores });
     const relayResult = await run(relay).finally(() => relay.close());
 
     const ratio = (of: ForwardingSystem, to: ForwardingSystem): number =>
@@ -90,7 +90,7 @@ async function withFeeder<T>(
   body: (feeder: NativeHelper) => Promise<T>,
 ): Promise<T> {
   const args = [address.ip, String(address.port), String(FEED.packetsPerSecond), String(FEED.packetBytes), String(FEED.ssrc), String(FEED.payloadType)];
-  const { helper } = await NativeHelper.start(binary, args, cores?.othersCore);
+  const { helper } = await NativeHelper.start(binary, args, cores, 'load');
   try {
     return await body(helper);
   } finally {

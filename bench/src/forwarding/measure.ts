@@ -4,6 +4,7 @@
  * in × subscribers, and the forwarder's CPU from procfs — until loss passes 1% or the forwarder saturates
  * its core. Capacity is the last step that met both criteria.
  */
+import fs from 'node:fs';
 import { readStat } from '../../../loadtest/src/process-usage';
 import type { ForwardingRun, ForwardingSystem } from '../types';
 import type { NativeHelper } from './native';
@@ -18,6 +19,8 @@ export interface Forwarder {
   readonly pid: number;
   /** Most subscribers it can be given (ports). */
   readonly maxSubscribers: number;
+  /** Where the feeder sends (its receive queue's drops are logged). */
+  readonly producerAddress: { ip: string; port: number };
   /** Sets the fan-out to n subscriber streams (only ever raised). */
   setSubscribers(n: number): Promise<void>;
 }
@@ -26,9 +29,43 @@ export interface StepPlan {
   subscribers: number[];
   warmUpMs: number;
   windowMs: number;
+  /** The core the forwarder is pinned to, if any: its total load is logged beside the forwarder's. */
+  forwarderCore?: number;
+  sinkPort: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Busy seconds of one core (all processes, interrupts included), from /proc/stat; undefined if unreadable. */
+function coreBusySeconds(core: number | undefined): number | undefined {
+  if (core === undefined) return undefined;
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
+    if (!line) return undefined;
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    const idle = ticks[3]! + (ticks[4] ?? 0);
+    return (ticks.reduce((sum, t) => sum + t, 0) - idle) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Datagrams the kernel dropped on a full receive queue of the loopback UDP socket bound to `port`
+ * (/proc/net/udp's drops column): tells a starved sink or forwarder from a forwarder that never sent.
+ */
+export function udpDrops(port: number): number {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  try {
+    for (const line of fs.readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[1]?.endsWith(`:${hexPort}`)) return Number(fields[fields.length - 1]);
+    }
+  } catch {
+    // No procfs: no diagnosis.
+  }
+  return 0;
+}
 
 function cpuSecondsOf(pid: number): number {
   const stat = readStat(pid);
@@ -36,24 +73,37 @@ function cpuSecondsOf(pid: number): number {
   return stat.cpuSeconds;
 }
 
-export async function measureStep(forwarder: Forwarder, feeder: NativeHelper, sink: NativeHelper, subscribers: number, plan: StepPlan): Promise<ForwardingRun> {
+/** A step's figures, and how busy the forwarder's whole core was (other processes, interrupts) for the log. */
+export async function measureStep(
+  forwarder: Forwarder,
+  feeder: NativeHelper,
+  sink: NativeHelper,
+  subscribers: number,
+  plan: StepPlan,
+): Promise<{ run: ForwardingRun; coreBusyPercent: number | undefined; sinkDrops: number; inputDrops: number }> {
   await forwarder.setSubscribers(subscribers);
   await sleep(plan.warmUpMs);
   const pid = forwarder.pid;
   const [sentBefore] = await feeder.counters();
   const [receivedBefore] = await sink.counters();
   const cpuBefore = cpuSecondsOf(pid);
+  const coreBefore = coreBusySeconds(plan.forwarderCore);
+  const sinkDropsBefore = udpDrops(plan.sinkPort);
+  const inputDropsBefore = udpDrops(forwarder.producerAddress.port);
   const startedAt = performance.now();
   await sleep(plan.windowMs);
   const [sentAfter] = await feeder.counters();
   const [receivedAfter] = await sink.counters();
   const cpuAfter = cpuSecondsOf(pid);
+  const coreAfter = coreBusySeconds(plan.forwarderCore);
+  const sinkDrops = udpDrops(plan.sinkPort) - sinkDropsBefore;
+  const inputDrops = udpDrops(forwarder.producerAddress.port) - inputDropsBefore;
   const seconds = (performance.now() - startedAt) / 1000;
   const sent = sentAfter! - sentBefore!;
   const received = receivedAfter! - receivedBefore!;
   const expected = sent * subscribers;
   const cpuSeconds = cpuAfter - cpuBefore;
-  return {
+  const run = {
     subscribers,
     packetsInPerSec: round(sent / seconds),
     packetsOutPerSec: round(received / seconds),
@@ -61,6 +111,8 @@ export async function measureStep(forwarder: Forwarder, feeder: NativeHelper, si
     cpuPercent: round((cpuSeconds / seconds) * 100, 1),
     cpuMsPer1000Packets: received > 0 ? round((cpuSeconds * 1000) / (received / 1000), 3) : 0,
   };
+  const coreBusyPercent = coreBefore !== undefined && coreAfter !== undefined ? round(((coreAfter - coreBefore) / seconds) * 100, 1) : undefined;
+  return { run, coreBusyPercent, sinkDrops, inputDrops };
 }
 
 export function meetsCriteria(run: ForwardingRun): boolean {
@@ -81,11 +133,13 @@ export async function measureSystem(
       log(`forwarding: ${forwarder.name}: stopping at ${forwarder.maxSubscribers} subscribers (its port budget)`);
       break;
     }
-    const run = await measureStep(forwarder, feeder, sink, subscribers, plan);
+    const { run, coreBusyPercent, sinkDrops, inputDrops } = await measureStep(forwarder, feeder, sink, subscribers, plan);
     steps.push(run);
     log(
       `forwarding: ${forwarder.name} ${subscribers} subscribers: ${run.packetsOutPerSec} pkt/s out, loss ${run.lossPercent}%, ` +
-        `CPU ${run.cpuPercent}% (${run.cpuMsPer1000Packets} ms/1000 pkts)`,
+        `CPU ${run.cpuPercent}% (${run.cpuMsPer1000Packets} ms/1000 pkts)` +
+        (coreBusyPercent !== undefined ? `; core ${plan.forwarderCore} busy ${coreBusyPercent}% in all` : '') +
+        `; dropped by the kernel: ${inputDrops} at the forwarder's input, ${sinkDrops} at the sink`,
     );
     if (!meetsCriteria(run)) break;
   }

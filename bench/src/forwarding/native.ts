@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { pinnedCommand } from './pinning';
+import { pinnedCommand, type PinningPlan } from './pinning';
 
 const NATIVE_DIR = fileURLToPath(new URL('../../native/', import.meta.url));
 const SHARED_HEADER = 'bench-io.h';
@@ -64,9 +64,14 @@ export class NativeHelper {
     child.stdin.on('error', () => undefined);
   }
 
-  /** Starts `binary args…` (on `core` when pinning is possible) and waits for its "ready <port>". */
-  static async start(binary: string, args: string[], core: number | undefined): Promise<{ helper: NativeHelper; port: number }> {
-    const [command, ...rest] = pinnedCommand([binary, ...args], core);
+  /** Starts `binary args…` (placed by the plan for its role) and waits for its "ready <port>". */
+  static async start(
+    binary: string,
+    args: string[],
+    plan: PinningPlan | undefined,
+    role: 'load' | 'forwarder',
+  ): Promise<{ helper: NativeHelper; port: number }> {
+    const [command, ...rest] = pinnedCommand([binary, ...args], plan, role);
     const child = spawn(command!, rest, { stdio: ['pipe', 'pipe', 'pipe'] });
     const helper = new NativeHelper(child, path.basename(binary));
     await new Promise<void>((resolve, reject) => {

@@ -5,11 +5,32 @@
  * is pinned and the result says so.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import { promisify } from 'node:util';
+
+/**
+ * On a machine shared with other work, the feeder and sink must not be starved (a sink that sleeps for
+ * 100 ms overflows its socket and reads as the forwarder's loss), and the forwarder should get its core:
+ * the light load generators run SCHED_FIFO when allowed, the forwarder at a raised nice priority (every
+ * thread), the same for all three systems.
+ */
+const FORWARDER_NICE = -15;
+const LOAD_RT_PRIORITY = 10;
 
 export interface PinningPlan {
   forwarderCore: number;
   othersCore: number;
+  /** chrt works here: feeder and sink run SCHED_FIFO. */
+  realtimeLoad: boolean;
+}
+
+function works(command: string, args: string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Cores this process may run on, or undefined when taskset is unavailable. */
@@ -41,24 +62,38 @@ export async function placeThisProcess(): Promise<Placement> {
   if (cores.length < 2) {
     return { plan: undefined, description: `not pinned: this process may use only core ${cores.join(',')}`, restore: async () => undefined };
   }
-  const plan = { othersCore: cores[0]!, forwarderCore: cores[cores.length - 1]! };
+  const plan = { othersCore: cores[0]!, forwarderCore: cores[cores.length - 1]!, realtimeLoad: works('chrt', ['-f', String(LOAD_RT_PRIORITY), 'true']) };
+  const niceWorks = works('nice', ['-n', String(FORWARDER_NICE), 'true']);
   await pinPid(process.pid, plan.othersCore);
   return {
     plan,
     description:
       `taskset: the measured forwarder (mediasoup worker of Confero or of the bare script, or the UDP relay) alone on core ${plan.forwarderCore}; ` +
       `the C feeder, the C sink and the bench's Node process (Confero's control plane, the bare script) on core ${plan.othersCore}. ` +
+      (plan.realtimeLoad ? `Feeder and sink run SCHED_FIFO ${LOAD_RT_PRIORITY} (chrt); ` : 'Feeder and sink at normal priority (chrt refused); ') +
+      (niceWorks ? `the forwarder at nice ${FORWARDER_NICE}, every thread. ` : 'the forwarder at normal priority (nice refused). ') +
       `Other processes on the machine were not moved.`,
     restore: () => pinPid(process.pid, cores.join(',')),
   };
 }
 
-/** argv prefixed with taskset when a core is given. */
-export function pinnedCommand(argv: string[], core: number | undefined): string[] {
-  return core === undefined ? argv : ['taskset', '-c', String(core), ...argv];
+/** argv prefixed with taskset (and the role's priority) when there is a plan. */
+export function pinnedCommand(argv: string[], plan: PinningPlan | undefined, role: 'load' | 'forwarder'): string[] {
+  if (!plan) return argv;
+  if (role === 'forwarder') return ['taskset', '-c', String(plan.forwarderCore), 'nice', '-n', String(FORWARDER_NICE), ...argv];
+  const priority = plan.realtimeLoad ? ['chrt', '-f', String(LOAD_RT_PRIORITY)] : [];
+  return ['taskset', '-c', String(plan.othersCore), ...priority, ...argv];
 }
 
 /** Moves every thread of a running process to `cores` (a core number or a taskset list). */
 export async function pinPid(pid: number, cores: number | string): Promise<void> {
   await promisify(execFile)('taskset', ['-a', '-c', '-p', String(cores), String(pid)]);
+}
+
+/** A forwarder that was spawned by someone else (a mediasoup worker): its core and priority, every thread. */
+export async function placeForwarder(pid: number, plan: PinningPlan | undefined): Promise<void> {
+  if (!plan) return;
+  await pinPid(pid, plan.forwarderCore);
+  const threads = fs.readdirSync(`/proc/${pid}/task`);
+  await promisify(execFile)('renice', ['-n', String(FORWARDER_NICE), '-p', ...threads]).catch(() => undefined);
 }

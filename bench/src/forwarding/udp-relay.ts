@@ -4,6 +4,7 @@
  */
 import type { Forwarder } from './measure';
 import { NativeHelper } from './native';
+import type { PinningPlan } from './pinning';
 
 const FIRST_SSRC = 0x22220000;
 
@@ -11,7 +12,7 @@ export interface RelaySetup {
   binary: string;
   port: number;
   sinkPort: number;
-  core: number | undefined;
+  plan: PinningPlan | undefined;
 }
 
 export class UdpRelayForwarder implements Forwarder {
@@ -33,8 +34,8 @@ export class UdpRelayForwarder implements Forwarder {
 
   async setSubscribers(n: number): Promise<void> {
     await this.close();
-    const { binary, port, sinkPort, core } = this.setup;
-    const { helper } = await NativeHelper.start(binary, [String(port), '127.0.0.1', String(sinkPort), String(n), String(FIRST_SSRC)], core);
+    const { binary, port, sinkPort, plan } = this.setup;
+    const { helper } = await NativeHelper.start(binary, [String(port), '127.0.0.1', String(sinkPort), String(n), String(FIRST_SSRC)], plan, 'forwarder');
     this.#relay = helper;
   }
 
