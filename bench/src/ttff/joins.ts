@@ -97,9 +97,9 @@ export async function runBurst(
       url: settings.url,
       room: settings.room,
       name: `${label}-${kind}-${i}`,
-      // A browser joiner is a participant with camera and microphone, as a person opening the link;
-      // a sim joiner only watches.
-      publish: kind === 'browser' ? { audio: true, video: true, simulcast: false } : null,
+      // Joiners only watch: a camera and its encoder per joining page would make the 2 cores, not the
+      // join path, what is measured (the page still runs its whole join, chat channel included).
+      publish: null,
     });
     running.push(measureJoiner(bot, kind, settings));
   }

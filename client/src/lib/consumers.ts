@@ -25,6 +25,8 @@ interface Entry {
 
 export class RemoteMedia {
   readonly #entries = new Map<string, Entry>();
+  /** Setups (consume + resume) still running. */
+  readonly #settingUp = new Set<Promise<void>>();
   readonly #events: Pick<Emitter<SessionEvents>, 'emit'>;
 
   constructor(events: Pick<Emitter<SessionEvents>, 'emit'>) {
@@ -45,7 +47,23 @@ export class RemoteMedia {
     return this.#entries.get(consumerId)?.info;
   }
 
-  async add(link: RoomLink, info: NotificationData<'newConsumer'>): Promise<void> {
+  /** Sets up a consumer the server announced; the promise never rejects (errors become `error` events). */
+  add(link: RoomLink, info: NotificationData<'newConsumer'>): Promise<void> {
+    const setup = this.#add(link, info);
+    this.#settingUp.add(setup);
+    void setup.finally(() => this.#settingUp.delete(setup));
+    return setup;
+  }
+
+  /** Resolves when every consumer announced so far is set up (or given up), or after `maxMs`. */
+  async settled(maxMs: number): Promise<void> {
+    if (this.#settingUp.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.all(this.#settingUp), new Promise((resolve) => (timer = setTimeout(resolve, maxMs)))]);
+    clearTimeout(timer);
+  }
+
+  async #add(link: RoomLink, info: NotificationData<'newConsumer'>): Promise<void> {
     const { consumerId } = info;
     if (this.#entries.has(consumerId)) return;
     const entry: Entry = { info, link, paused: info.producerPaused, consumer: undefined, announced: false, closed: false };

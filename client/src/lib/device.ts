@@ -1,6 +1,10 @@
 /**
  * The mediasoup Device, loaded once with the router's RTP capabilities and kept across reconnections.
  *
+ * What loading costs is the browser's own ("native") capabilities: a throwaway RTCPeerConnection and an
+ * offer per direction, ~60 ms on a busy machine. They do not depend on the router, so prepare() starts
+ * them while the socket is still opening, and the handler factory the Device gets remembers them.
+ *
  * Why `getRouterRtpCapabilities` before `join`: the server needs our receive capabilities in `join` (to
  * create consumers we can decode), and mediasoup-client only computes them in `Device.load()`, which
  * needs the router's capabilities. mediasoup-client 3.24 has no public way to read a Device's native
@@ -14,6 +18,7 @@ export class DeviceSlot {
   readonly #handlerFactory: types.HandlerFactory | undefined;
   #device: Device | undefined;
   #capabilitiesKey: string | undefined;
+  #prepared: Promise<types.HandlerFactory | undefined> | undefined;
 
   constructor(handlerFactory?: types.HandlerFactory) {
     this.#handlerFactory = handlerFactory;
@@ -31,13 +36,55 @@ export class DeviceSlot {
   async load(routerRtpCapabilities: types.RtpCapabilities): Promise<Device> {
     const key = JSON.stringify(routerRtpCapabilities);
     if (this.#device && this.#capabilitiesKey === key) return this.#device;
+    const handlerFactory = await this.prepare();
     // Device.factory() detects the browser's handler; tests and bots inject one (e.g. FakeHandler).
-    const device = this.#handlerFactory
-      ? new Device({ handlerFactory: this.#handlerFactory })
-      : await Device.factory();
+    const device = handlerFactory ? new Device({ handlerFactory }) : await Device.factory();
     await device.load({ routerRtpCapabilities });
     this.#device = device;
     this.#capabilitiesKey = key;
     return device;
   }
+
+  /**
+   * Detects the handler and starts asking it for the native capabilities, without waiting for them.
+   * Never rejects: whatever fails here fails again, with its real error, in load().
+   */
+  prepare(): Promise<types.HandlerFactory | undefined> {
+    this.#prepared ??= (async () => {
+      const base = this.#handlerFactory ?? handlerFactoryOf(await Device.factory());
+      if (!base) return undefined;
+      const factory = rememberingNativeCapabilities(base);
+      for (const direction of ['recvonly', 'sendonly'] as const) factory.getNativeRtpCapabilities({ direction }).catch(() => undefined);
+      return factory;
+    })().catch(() => undefined);
+    return this.#prepared;
+  }
+}
+
+/**
+ * The handler factory Device.factory() picked. mediasoup-client 3.24 exports neither its handlers nor a
+ * getter, so this reads the Device's field; if a later version renames it, loading simply is not warmed.
+ */
+function handlerFactoryOf(device: Device): types.HandlerFactory | undefined {
+  const factory = (device as unknown as { _handlerFactory?: types.HandlerFactory })._handlerFactory;
+  return factory && typeof factory.getNativeRtpCapabilities === 'function' && typeof factory.factory === 'function' ? factory : undefined;
+}
+
+/** The same handlers; native capabilities asked once per direction (a failure is asked again next time). */
+function rememberingNativeCapabilities(base: types.HandlerFactory): types.HandlerFactory {
+  const asked = new Map<string, Promise<types.RtpCapabilities>>();
+  return {
+    name: base.name,
+    factory: (options) => base.factory(options),
+    getNativeRtpCapabilities(options) {
+      let capabilities = asked.get(options.direction);
+      if (!capabilities) {
+        capabilities = base.getNativeRtpCapabilities(options);
+        asked.set(options.direction, capabilities);
+        capabilities.catch(() => asked.delete(options.direction));
+      }
+      // Device.load() clones what it gets, so sharing one answer is safe.
+      return capabilities;
+    },
+  };
 }

@@ -8,7 +8,7 @@
  */
 import type { types } from 'mediasoup-client';
 import type { Device } from 'mediasoup-client';
-import type { Notification, ResponseData } from '../../../protocol/src';
+import type { Notification, ResponseData, TransportInfo } from '../../../protocol/src';
 import { PROTOCOL_VERSION, ProtocolError } from './protocol';
 import type { DeviceSlot } from './device';
 import { ConnectionClosedError, SignallingConnection } from './signalling';
@@ -94,10 +94,15 @@ export class RoomLink {
   async connect(devices: DeviceSlot): Promise<void> {
     const s = this.#settings;
     try {
+      // The browser's own capabilities are worked out while the socket opens (device.ts).
+      void devices.prepare();
       await this.signalling.open();
       const { routerRtpCapabilities } = await this.signalling.request('getRouterRtpCapabilities', {});
       this.#device = await devices.load(routerRtpCapabilities);
-      this.#joined = await this.signalling.request('join', {
+      // join and both transports in one go: the server runs a connection's requests in order, so the
+      // transports are made right after the join without a round trip each. If join is refused they are
+      // refused too (not joined), and join's error is the one that counts.
+      const joining = this.signalling.request('join', {
         protocolVersion: PROTOCOL_VERSION,
         room: s.room,
         displayName: s.displayName,
@@ -105,8 +110,11 @@ export class RoomLink {
         ...(s.token !== undefined ? { token: s.token } : {}),
       });
       // Send first: the receive transport's creation is what makes the server announce existing media.
-      this.#send = await this.#permittedTransport('send');
-      this.#recv = await this.#permittedTransport('recv');
+      const sendInfo = this.#requestTransport('send');
+      const recvInfo = this.#requestTransport('recv');
+      this.#joined = await joining;
+      this.#send = await this.#permittedTransport('send', sendInfo);
+      this.#recv = await this.#permittedTransport('recv', recvInfo);
       if (this.#lostReason) throw new ConnectionClosedError(this.#lostReason);
     } catch (error) {
       const lost = this.#lostReason;
@@ -155,9 +163,9 @@ export class RoomLink {
    * A transport the access token may not grant (a viewer's has no canPublish, a publisher's no
    * canSubscribe): `forbidden` leaves that direction without one, and using it says why.
    */
-  async #permittedTransport(direction: 'send' | 'recv'): Promise<types.Transport | undefined> {
+  async #permittedTransport(direction: 'send' | 'recv', info: Promise<TransportInfo>): Promise<types.Transport | undefined> {
     try {
-      return await this.#createTransport(direction);
+      return this.#createTransport(direction, await info);
     } catch (error) {
       if (!(error instanceof ProtocolError) || error.code !== 'forbidden') throw error;
       this.#refused[direction] = error;
@@ -165,9 +173,15 @@ export class RoomLink {
     }
   }
 
-  async #createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
+  /** Asks for a transport; a refusal is read later (after join's answer), so it is never unhandled. */
+  #requestTransport(direction: 'send' | 'recv'): Promise<TransportInfo> {
+    const info = this.signalling.request('createTransport', { direction, enableSctp: this.#settings.enableDataChannels });
+    info.catch(() => undefined);
+    return info;
+  }
+
+  #createTransport(direction: 'send' | 'recv', info: TransportInfo): types.Transport {
     const s = this.#settings;
-    const info = await this.signalling.request('createTransport', { direction, enableSctp: s.enableDataChannels });
     if (this.#closed) throw new ConnectionClosedError('closed while creating transports');
     if (direction === 'send') this.#sendSctp = info.sctpParameters !== undefined;
     return createTransport({

@@ -29,6 +29,8 @@ import { MediaConnectivityWatch } from './media-connectivity';
 
 /** leave() tells the server, but does not wait long for a server that is gone. */
 const LEAVE_TIMEOUT_MS = 1_500;
+/** Chat waits at most this long for the remote media already in the room to be set up. */
+const INITIAL_MEDIA_WAIT_MS = 3_000;
 
 export class ConferenceSession extends Emitter<SessionEvents> {
   readonly #options: ResolvedOptions;
@@ -206,6 +208,10 @@ export class ConferenceSession extends Emitter<SessionEvents> {
       // Media before chat: each is one offer/answer on the send transport, and after a rejoin the others
       // wait for our media, not for our chat channel.
       await this.#publisher.republishAll(link);
+      // The room's media (announced before our receive transport's answer, so start() above began
+      // consuming it) goes first too: the chat channel's renegotiations and requests would queue in front
+      // of its resumeConsumer on the server and hold back the first picture.
+      await this.#remote.settled(INITIAL_MEDIA_WAIT_MS);
       try {
         await this.#chat.attach(link);
       } catch (error) {

@@ -23,9 +23,10 @@ export const createTransport: Handler<'createTransport'> = async ({ peer, room }
     throw new ProtocolError('not_joined', 'left the room meanwhile');
   }
   peer.transports.set(transport.id, transport);
-  // Consumers of what is already published follow the answer: the client must know its receive
-  // transport before `newConsumer` notifications for it arrive.
-  if (data.direction === 'recv') queueMicrotask(() => void room.consumeExisting(peer));
+  // Consumers of what is already published are announced just before the answer, all together: a
+  // client buffers them until it has the transport (docs/protocol.md), then sets them up in one
+  // renegotiation and resumes them — instead of one renegotiation per notification as they trickle in.
+  if (data.direction === 'recv') await room.consumeExisting(peer);
   if (transport.type === 'plain') {
     return { transportId: transport.id, ip: transport.tuple.localAddress, port: transport.tuple.localPort };
   }
