@@ -21,7 +21,7 @@ import { UdpRelayForwarder } from './udp-relay';
 
 const QUICK_PLAN: Omit<StepPlan, 'sinkPort'> = { subscribers: [5, 10], warmUpMs: 400, windowMs: 1000 };
 const FULL_PLAN: Omit<StepPlan, 'sinkPort'> = {
-  subscribers: [10, 25, 50, 100, 150, 200, 250, 300, 350, 400, 500, 600, 700, 800, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000],
+  subscribers: [10, 25, 50, 75, 100, 125, 150, 175, 200, 250, 300, 350, 400, 500, 600, 700, 800, 1000, 1250, 1500, 2000, 3000, 4000, 5000],
   warmUpMs: 1500,
   windowMs: 4000,
 };

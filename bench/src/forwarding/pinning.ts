@@ -9,10 +9,11 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 
 /**
- * On a machine shared with other work, the feeder and sink must not be starved (a sink that sleeps for
- * 100 ms overflows its socket and reads as the forwarder's loss), and the forwarder should get its core:
- * the light load generators run SCHED_FIFO when allowed, the forwarder at a raised nice priority (every
- * thread), the same for all three systems.
+ * On a machine shared with other work (other users' processes, in cgroups of their own, where nice does
+ * not reach), the feeder and sink must not be starved (a sink that sleeps for 100 ms overflows its socket
+ * and reads as the forwarder's loss), nor the forwarder: all of them run SCHED_FIFO when allowed, the same
+ * for the three systems. The kernel's RT throttling (sched_rt_runtime_us, 95% by default) still leaves
+ * the rest of the core to others when a forwarder saturates; without chrt the forwarder gets nice -15.
  */
 const FORWARDER_NICE = -15;
 const LOAD_RT_PRIORITY = 10;
@@ -71,7 +72,11 @@ export async function placeThisProcess(): Promise<Placement> {
       `taskset: the measured forwarder (mediasoup worker of Confero or of the bare script, or the UDP relay) alone on core ${plan.forwarderCore}; ` +
       `the C feeder, the C sink and the bench's Node process (Confero's control plane, the bare script) on core ${plan.othersCore}. ` +
       (plan.realtimeLoad ? `Feeder and sink run SCHED_FIFO ${LOAD_RT_PRIORITY} (chrt); ` : 'Feeder and sink at normal priority (chrt refused); ') +
-      (niceWorks ? `the forwarder at nice ${FORWARDER_NICE}, every thread. ` : 'the forwarder at normal priority (nice refused). ') +
+      (plan.realtimeLoad
+        ? `the forwarder SCHED_FIFO ${LOAD_RT_PRIORITY} too, every thread (RT throttling caps it at 95% of its core). `
+        : niceWorks
+          ? `the forwarder at nice ${FORWARDER_NICE}, every thread. `
+          : 'the forwarder at normal priority (nice refused). ') +
       `Other processes on the machine were not moved.`,
     restore: () => pinPid(process.pid, cores.join(',')),
   };
@@ -80,9 +85,9 @@ export async function placeThisProcess(): Promise<Placement> {
 /** argv prefixed with taskset (and the role's priority) when there is a plan. */
 export function pinnedCommand(argv: string[], plan: PinningPlan | undefined, role: 'load' | 'forwarder'): string[] {
   if (!plan) return argv;
-  if (role === 'forwarder') return ['taskset', '-c', String(plan.forwarderCore), 'nice', '-n', String(FORWARDER_NICE), ...argv];
-  const priority = plan.realtimeLoad ? ['chrt', '-f', String(LOAD_RT_PRIORITY)] : [];
-  return ['taskset', '-c', String(plan.othersCore), ...priority, ...argv];
+  const core = String(role === 'forwarder' ? plan.forwarderCore : plan.othersCore);
+  if (plan.realtimeLoad) return ['taskset', '-c', core, 'chrt', '-f', String(LOAD_RT_PRIORITY), ...argv];
+  return role === 'forwarder' ? ['taskset', '-c', core, 'nice', '-n', String(FORWARDER_NICE), ...argv] : ['taskset', '-c', core, ...argv];
 }
 
 /** Moves every thread of a running process to `cores` (a core number or a taskset list). */
@@ -94,6 +99,10 @@ export async function pinPid(pid: number, cores: number | string): Promise<void>
 export async function placeForwarder(pid: number, plan: PinningPlan | undefined): Promise<void> {
   if (!plan) return;
   await pinPid(pid, plan.forwarderCore);
+  if (plan.realtimeLoad) {
+    await promisify(execFile)('chrt', ['-a', '-f', '-p', String(LOAD_RT_PRIORITY), String(pid)]);
+    return;
+  }
   const threads = fs.readdirSync(`/proc/${pid}/task`);
   await promisify(execFile)('renice', ['-n', String(FORWARDER_NICE), '-p', ...threads]).catch(() => undefined);
 }
