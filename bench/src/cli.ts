@@ -76,6 +76,8 @@ async function loadTtff(): Promise<(ctx: BenchContext) => Promise<TtffResult>> {
   return (await import('./ttff/index')).runTtff;
 }
 
+const loadAverage = (): number[] => os.loadavg().map((x) => Math.round(x * 100) / 100);
+
 function commandLine(argv: string[]): string {
   const args = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
   return process.env.npm_lifecycle_event === 'bench' ? `npm run bench${args ? ` -- ${args}` : ''}` : `tsx bench/src/cli.ts${args ? ` ${args}` : ''}`;
@@ -100,6 +102,7 @@ async function main(): Promise<number> {
 
   const file: BenchFile = {
     host,
+    loadAverage: { atStart: loadAverage(), atEnd: [] },
     machine: describeMachine(commandLine(argv), options.quick, startedAt),
     forwarding: null,
     ttff: null,
@@ -150,6 +153,7 @@ async function main(): Promise<number> {
     fs.rmSync(workRoot, { recursive: true, force: true });
   }
 
+  file.loadAverage.atEnd = loadAverage();
   const stem = `${startedAt.toISOString().slice(0, 10)}-${host}`;
   const jsonPath = path.join(outDir, `${stem}.json`);
   const mdPath = path.join(outDir, `${stem}.md`);

@@ -15,6 +15,8 @@ export interface SectionStatus {
 
 export type BenchFile = Omit<BenchResult, 'forwarding' | 'ttff' | 'memory' | 'scaling' | 'scalingMaxPeers'> & {
   host: string;
+  /** os.loadavg() (1, 5, 15 min) when the run started and ended: other work on the machine skews every figure. */
+  loadAverage: { atStart: number[]; atEnd: number[] };
   forwarding: ForwardingResult | null;
   ttff: TtffResult | null;
   memory: MemoryResult | null;
@@ -99,6 +101,7 @@ export function renderMarkdown(file: BenchFile): string {
     '',
     `${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB, ${m.kernel}; Node ${m.node}, mediasoup ${m.mediasoup}, ${m.chromium}.`,
     `Command: \`${m.command}\`. Started ${m.startedAt}; sections took ${Object.entries(file.durations).map(([k, v]) => `${k} ${Math.round(v)} s`).join(', ')}.`,
+    `Load average (1/5/15 min) at the start ${file.loadAverage.atStart.map((x) => x.toFixed(1)).join(' / ')}, at the end ${file.loadAverage.atEnd.map((x) => x.toFixed(1)).join(' / ')} (${m.cores} cores).`,
     '',
     '| section | figure | this run | beside it |',
     '|---|---|---|---|',

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { readStat } from '../../loadtest/src/process-usage';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const START_TIMEOUT_MS = 30_000;
+/** Generous: tsx compiles the server as it starts, which takes long on a busy 2-core machine. */
+const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 export interface ServerOptions {
@@ -94,6 +95,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
 
   const baseUrl = `http://127.0.0.1:${portBase}`;
   const deadline = Date.now() + START_TIMEOUT_MS;
+  let lastAnswer = 'no answer yet';
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`the Confero server exited (${child.exitCode ?? child.signalCode}) while starting (port ${portBase} taken?): ${tail.slice(-3).join(' | ')}`);
@@ -101,12 +103,13 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
     try {
       const health = await fetch(`${baseUrl}/readyz`);
       if (health.ok) break;
-    } catch {
-      // not listening yet
+      lastAnswer = `/readyz answered ${health.status} ${(await health.text()).slice(0, 200)}`;
+    } catch (error) {
+      lastAnswer = `/readyz: ${(error as Error).message}`; // not listening yet
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the Confero server was not ready within ${START_TIMEOUT_MS / 1000} s: ${tail.slice(-3).join(' | ')}`);
+      throw new Error(`the Confero server was not ready within ${START_TIMEOUT_MS / 1000} s (${lastAnswer}); its last lines: ${tail.slice(-3).join(' | ') || 'none'}`);
     }
     await sleep(200);
   }

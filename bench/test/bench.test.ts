@@ -102,6 +102,7 @@ describe('npm run bench -- --quick', () => {
     expect(m.command).toContain('--quick');
     expect(m.quick).toBe(true);
     expect(Number.isNaN(Date.parse(m.startedAt))).toBe(false);
+    for (const load of [result.loadAverage.atStart, result.loadAverage.atEnd]) expect(load.length === 3 && load.every(finiteNonNegative)).toBe(true);
     for (const name of ['forwarding', 'ttff', 'memory', 'scaling']) expect(finiteNonNegative(result.durations[name]), name).toBe(true);
   });
 
