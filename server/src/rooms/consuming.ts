@@ -13,10 +13,25 @@ export interface ProducerAppData extends types.AppData {
   source: MediaSource;
 }
 
+/**
+ * Producers each peer consumes or is about to: a new receive transport consumes what is published while a
+ * producer made at that moment is also fanned out to it — one consumer per producer and peer all the same.
+ */
+const claimed = new WeakMap<Peer, Set<string>>();
+
+function claim(peer: Peer, producerId: string): boolean {
+  let producers = claimed.get(peer);
+  if (!producers) claimed.set(peer, (producers = new Set()));
+  if (producers.has(producerId)) return false;
+  producers.add(producerId);
+  return true;
+}
+
 export async function consumeProducer(room: Room, peer: Peer, owner: Peer, producer: types.Producer): Promise<void> {
   const transport = peer.transportFor('recv');
   if (!transport || peer.closed || producer.closed) return;
   if (!room.router.canConsume({ producerId: producer.id, rtpCapabilities: peer.rtpCapabilities })) return;
+  if (!claim(peer, producer.id)) return;
   const { source } = producer.appData as ProducerAppData;
   let consumer: types.Consumer;
   try {
@@ -30,6 +45,7 @@ export async function consumeProducer(room: Room, peer: Peer, owner: Peer, produ
     });
   } catch (error) {
     // The producer or the transport closed meanwhile: nothing to announce.
+    claimed.get(peer)?.delete(producer.id);
     if (!producer.closed && !transport.closed) room.log.warn({ err: error, peer: peer.id }, 'consume failed');
     return;
   }
