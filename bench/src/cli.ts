@@ -164,6 +164,9 @@ async function main(): Promise<number> {
   return Object.values(file.sections).some((s) => s.status === 'failed') ? 1 : 0;
 }
 
+// Ctrl-C or SIGTERM: exit, which kills the servers still running (server-process.ts), and write nothing.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143));
+
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {

@@ -69,13 +69,13 @@ function ttffRows(t: TtffResult): string[][] {
   return rows;
 }
 
-function memoryRows(m: MemoryResult & { fittedMbPerPeer?: number; layout?: string }): string[][] {
+function memoryRows(m: MemoryResult & { idleRssMb?: number; layout?: string }): string[][] {
   return [
-    ['memory', 'server RSS per connected peer (Node + workers)', `${n(m.mbPerPeer, 2)} MiB`, `target ≤ 5 MB${m.fittedMbPerPeer !== undefined ? `; fitted slope ${n(m.fittedMbPerPeer, 2)} MiB` : ''}`],
+    ['memory', 'server RSS per connected peer (Node + workers)', `${n(m.mbPerPeer, 2)} MiB`, 'target ≤ 5 MB (slope of RSS over the levels)'],
     [
       'memory',
       'server RSS by peers',
-      [`0: ${n(m.baselineRssMb)} MiB`, ...m.points.map((p) => `${p.peers}: ${n(p.rssMb)} MiB (Node ${n(p.nodeRssMb)}, workers ${n(p.workersRssMb)})`)].join('; '),
+      [`0: ${n(m.baselineRssMb)} MiB (fit; measured idle ${n(m.idleRssMb)})`, ...m.points.map((p) => `${p.peers}: ${n(p.rssMb)} MiB (Node ${n(p.nodeRssMb)}, workers ${n(p.workersRssMb)})`)].join('; '),
       m.layout ?? '',
     ],
   ];

@@ -22,6 +22,8 @@ export interface ServerOptions {
   maxPeersPerRoom?: number;
   /** More settings for the server (README's Configuration table). */
   env?: Record<string, string>;
+  /** Load preload/gc-on-signal.mjs: collectGarbage() then runs a full GC in the server. */
+  gcOnSignal?: boolean;
   log: (line: string) => void;
 }
 
@@ -40,8 +42,16 @@ export interface BenchServer {
   workerPids(): Promise<number[]>;
   /** RSS and CPU seconds so far of the Node process and of every worker. */
   usage(): Promise<ServerUsage>;
+  /** A full garbage collection in the server (needs gcOnSignal), then a moment for it to finish. */
+  collectGarbage(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Servers not yet stopped: killed if the bench exits without stopping them (Ctrl-C, a crash). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -76,7 +86,10 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
     ...options.env,
   };
   delete env.AUTH_KEYS; // open mode on loopback: the bots carry no tokens
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const gcFlags = options.gcOnSignal ? ['--expose-gc', '--import', path.join(ROOT, 'bench/src/preload/gc-on-signal.mjs')] : [];
+  const child = spawn(process.execPath, [...gcFlags, '--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   // The last lines, for the error when it exits early; warnings and errors go to the progress log.
   const tail: string[] = [];
   let stopping = false;
@@ -131,6 +144,12 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
         nodeCpuSeconds: readStat(child.pid!)?.cpuSeconds ?? 0,
         workersCpuSeconds: workers.reduce((sum, pid) => sum + (readStat(pid)?.cpuSeconds ?? 0), 0),
       };
+    },
+    async collectGarbage(): Promise<void> {
+      if (!options.gcOnSignal) throw new Error('collectGarbage() needs a server started with gcOnSignal');
+      child.kill('SIGUSR2');
+      // V8 sweeps and hands pages back on background threads: RSS falls over the next second or two.
+      await sleep(1_000);
     },
     async stop(): Promise<void> {
       stopping = true;
