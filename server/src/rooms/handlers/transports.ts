@@ -57,6 +57,6 @@ export const connectTransport: Handler<'connectTransport'> = async (ctx, data) =
 export const restartIce: Handler<'restartIce'> = async (ctx, data) => {
   const transport = own(ctx, ctx.peer.transports, data.transportId, 'transport');
   if (transport.type !== 'webrtc') throw new ProtocolError('bad_request', 'only WebRTC transports have ICE');
-  const iceParameters = await transport.restartIce();
+  const iceParameters = await mediasoupCall(() => transport.restartIce());
   return { iceParameters, iceServers: ctx.iceServers() };
 };
