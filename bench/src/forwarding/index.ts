@@ -74,7 +74,7 @@ export async function runForwarding(ctx: BenchContext): Promise<ForwardingResult
       udpRelay: relayResult,
       ratioToBareMediasoup: ratio(conferoResult, bareResult),
       ratioToUdpRelay: ratio(conferoResult, relayResult),
-      pinning: `${placement.description} Steps: ${plan.subscribers.join(', ')} subscribers (mediasoup systems up to ${MAX_MEDIASOUP_SUBSCRIBERS}: one port each), ${plan.warmUpMs} ms warm-up then a ${plan.windowMs} ms window each.`,
+      pinning: `${placement.description} Steps: ${plan.subscribers.join(', ')} subscribers (mediasoup systems up to ${MAX_MEDIASOUP_SUBSCRIBERS}: one port each), ${plan.warmUpMs} ms warm-up then a ${plan.windowMs} ms window each; then up to 4 probes bisecting between the last passing and the first failing step (to 5 subscribers or 5 %)`,
     };
   } finally {
     await sink?.stop();

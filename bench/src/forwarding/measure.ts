@@ -133,23 +133,12 @@ export async function measureSystem(
       log(`forwarding: ${forwarder.name}: stopping at ${forwarder.maxSubscribers} subscribers (its port budget)`);
       break;
     }
-    let { run, coreBusyPercent, sinkDrops, inputDrops } = await measureStep(forwarder, feeder, sink, subscribers, plan);
-    if (!meetsCriteria(run)) {
-      // A failing step is measured once more and the better window counts: on a shared machine one
-      // window can catch someone else's burst.
-      log(`forwarding: ${forwarder.name} ${subscribers} subscribers: loss ${run.lossPercent}%, CPU ${run.cpuPercent}%; measuring again`);
-      const again = await measureStep(forwarder, feeder, sink, subscribers, plan);
-      if (again.run.lossPercent < run.lossPercent) ({ run, coreBusyPercent, sinkDrops, inputDrops } = again);
-    }
+    const run = await measureWithRetry(forwarder, feeder, sink, subscribers, plan, log);
     steps.push(run);
-    log(
-      `forwarding: ${forwarder.name} ${subscribers} subscribers: ${run.packetsOutPerSec} pkt/s out, loss ${run.lossPercent}%, ` +
-        `CPU ${run.cpuPercent}% (${run.cpuMsPer1000Packets} ms/1000 pkts)` +
-        (coreBusyPercent !== undefined ? `; core ${plan.forwarderCore} busy ${coreBusyPercent}% in all` : '') +
-        `; dropped by the kernel: ${inputDrops} at the forwarder's input, ${sinkDrops} at the sink`,
-    );
     if (!meetsCriteria(run)) break;
   }
+  await refineKnee(steps, (subscribers) => measureWithRetry(forwarder, feeder, sink, subscribers, plan, log));
+  steps.sort((a, b) => a.subscribers - b.subscribers);
   const passing = steps.filter(meetsCriteria);
   // No step passing (a machine too busy even for the smallest fan-out): the first step stands in, its
   // loss or CPU showing why.
@@ -166,4 +155,51 @@ function perCore(run: ForwardingRun): number {
 function round(value: number, digits = 0): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
+}
+
+/** One step; a failing one is measured once more and the better window counts. Logged either way. */
+async function measureWithRetry(
+  forwarder: Forwarder,
+  feeder: NativeHelper,
+  sink: NativeHelper,
+  subscribers: number,
+  plan: StepPlan,
+  log: (line: string) => void,
+): Promise<ForwardingRun> {
+  let { run, coreBusyPercent, sinkDrops, inputDrops } = await measureStep(forwarder, feeder, sink, subscribers, plan);
+  if (!meetsCriteria(run)) {
+    // A failing step is measured once more and the better window counts: on a shared machine one
+    // window can catch someone else's burst.
+    log(`forwarding: ${forwarder.name} ${subscribers} subscribers: loss ${run.lossPercent}%, CPU ${run.cpuPercent}%; measuring again`);
+    const again = await measureStep(forwarder, feeder, sink, subscribers, plan);
+    if (again.run.lossPercent < run.lossPercent) ({ run, coreBusyPercent, sinkDrops, inputDrops } = again);
+  }
+  log(
+    `forwarding: ${forwarder.name} ${subscribers} subscribers: ${run.packetsOutPerSec} pkt/s out, loss ${run.lossPercent}%, ` +
+      `CPU ${run.cpuPercent}% (${run.cpuMsPer1000Packets} ms/1000 pkts)` +
+      (coreBusyPercent !== undefined ? `; core ${plan.forwarderCore} busy ${coreBusyPercent}% in all` : '') +
+      `; dropped by the kernel: ${inputDrops} at the forwarder's input, ${sinkDrops} at the sink`,
+  );
+  return run;
+}
+
+/** Finest resolution of the knee: 5 subscribers, or 5 % of the last passing step. */
+const KNEE_RESOLUTION = (passing: number): number => Math.max(5, Math.round(passing * 0.05));
+const KNEE_PROBES = 4; // index.ts says so in the result's `pinning` text
+
+/**
+ * The coarse steps leave the capacity anywhere between the last passing step and the failing one (50 vs
+ * 75 is a third apart), so two systems' ratio jumps with the grid. Bisect that gap a few times instead.
+ */
+async function refineKnee(steps: ForwardingRun[], measure: (subscribers: number) => Promise<ForwardingRun>): Promise<void> {
+  const failing = steps.find((run) => !meetsCriteria(run));
+  let lo = steps.filter(meetsCriteria).at(-1)?.subscribers;
+  let hi = failing?.subscribers;
+  for (let probe = 0; lo !== undefined && hi !== undefined && probe < KNEE_PROBES && hi - lo > KNEE_RESOLUTION(lo); probe++) {
+    const mid = Math.round((lo + hi) / 2);
+    const run = await measure(mid);
+    steps.push(run);
+    if (meetsCriteria(run)) lo = mid;
+    else hi = mid;
+  }
 }
