@@ -14,11 +14,13 @@ import { PROTOCOL_VERSION, type ResponseData } from '../../../protocol/src';
 import { PRODUCER_RTP_PARAMETERS } from './feed';
 import type { Forwarder } from './measure';
 import { placeForwarder, type PinningPlan } from './pinning';
-import { SignallingPeer } from './signalling-peer';
+import { SignallingConnection } from '../../../client/src/lib/signalling';
 
 const ROOM = 'bench-forwarding';
 /** Subscribers joined at once: fast set-up without a burst of hundreds of sockets. */
 const JOIN_CONCURRENCY = 10;
+/** Set-up requests on a machine busy forwarding can be slow; generous, but bounded. */
+const REQUEST_TIMEOUT_MS = 15_000;
 
 export interface ConferoSetup {
   httpPort: number;
@@ -33,8 +35,8 @@ type RouterCapabilities = ResponseData<'getRouterRtpCapabilities'>['routerRtpCap
 export class ConferoForwarder implements Forwarder {
   readonly name = 'Confero';
   readonly maxSubscribers: number;
-  readonly #subscribers: SignallingPeer[] = [];
-  #publisher: SignallingPeer | undefined;
+  readonly #subscribers: SignallingConnection[] = [];
+  #publisher: SignallingConnection | undefined;
   #capabilities: RouterCapabilities | undefined;
   #producerId = '';
   producerAddress = { ip: '', port: 0 };
@@ -90,8 +92,14 @@ export class ConferoForwarder implements Forwarder {
     return slot.worker.pid;
   }
 
+  async #connect(): Promise<SignallingConnection> {
+    const peer = new SignallingConnection(this.#wsUrl, { requestTimeoutMs: REQUEST_TIMEOUT_MS });
+    await peer.open();
+    return peer;
+  }
+
   async #publish(): Promise<void> {
-    const peer = await SignallingPeer.connect(this.#wsUrl);
+    const peer = await this.#connect();
     this.#publisher = peer;
     const { routerRtpCapabilities } = await peer.request('getRouterRtpCapabilities', {});
     this.#capabilities = routerRtpCapabilities;
@@ -117,9 +125,25 @@ export class ConferoForwarder implements Forwarder {
     }
   }
 
-  async #subscribe(index: number): Promise<SignallingPeer> {
-    const peer = await SignallingPeer.connect(this.#wsUrl);
+  async #subscribe(index: number): Promise<SignallingConnection> {
+    const peer = await this.#connect();
+    let stopListening = (): void => undefined;
     try {
+      // Listening before the receive transport exists: the server announces the consumer of what is
+      // already published before it answers createTransport.
+      const consumerId = new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no newConsumer within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS);
+        const off = peer.on('notification', (n) => {
+          if (n.method !== 'newConsumer' || n.data.producerId !== this.#producerId) return;
+          stopListening();
+          resolve(n.data.consumerId);
+        });
+        stopListening = () => {
+          clearTimeout(timer);
+          off();
+        };
+      });
+      consumerId.catch(() => undefined); // read below; a timeout before then is not unhandled
       await peer.request('join', {
         protocolVersion: PROTOCOL_VERSION,
         room: ROOM,
@@ -128,10 +152,10 @@ export class ConferoForwarder implements Forwarder {
       });
       const recv = await peer.request('createTransport', { direction: 'recv', type: 'plain' });
       await peer.request('connectTransport', { transportId: recv.transportId, ip: '127.0.0.1', port: this.setup.sinkPort });
-      const { consumerId } = await peer.waitFor('newConsumer', (d) => d.producerId === this.#producerId);
-      await peer.request('resumeConsumer', { consumerId });
+      await peer.request('resumeConsumer', { consumerId: await consumerId });
       return peer;
     } catch (error) {
+      stopListening();
       peer.close();
       throw error;
     }
