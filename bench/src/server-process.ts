@@ -1,5 +1,5 @@
 /**
- * A real Confero server for the memory and scaling sections: server/src/main.ts in its own Node process
+ * A real Confero server for the TTFF, memory and scaling sections: server/src/main.ts in its own Node process
  * (loaded with tsx's import hook, so the measured process is the server itself and not a launcher), on
  * loopback, with the per-address abuse limits raised — every bot connects from 127.0.0.1 within seconds.
  * Its cost is read from /proc: the Node process plus the mediasoup workers /healthz names.
@@ -78,6 +78,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
     MAX_PEERS_PER_ROOM: String(options.maxPeersPerRoom ?? 100),
     JOINS_PER_IP_PER_MINUTE: '100000',
     MAX_WS_CONNECTIONS_PER_IP: '100000',
+    HTTP_RATE_PER_MINUTE: '100000', // browser bots load the page from loopback too
     WS_RATE_PER_SECOND: '10000',
     WS_RATE_BURST: '10000',
     LOG_LEVEL: 'warn',

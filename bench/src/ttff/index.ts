@@ -15,7 +15,7 @@ import type { Bot } from '../../../loadtest/src/bots/types';
 import { percentiles as loadtestPercentiles } from '../../../loadtest/src/stats';
 import type { BenchContext, Percentiles, TtffAtRate, TtffResult } from '../types';
 import { runBurst, type BurstPlan, type JoinSample } from './joins';
-import { startBenchServer } from './server';
+import { startServer } from '../server-process';
 
 const ROOM = 'ttff';
 const JOIN_TIMEOUT_MS = 20_000;
@@ -35,7 +35,7 @@ function plans(quick: boolean): BurstPlan[] {
 }
 
 export async function runTtff(ctx: BenchContext): Promise<TtffResult> {
-  const server = await startBenchServer(ctx.portBase, ctx.log);
+  const server = await startServer({ portBase: ctx.portBase, maxPeersPerRoom: 500, log: ctx.log });
   const browsers = createBrowserBotFactory({ botsPerBrowser: 50, log: ctx.log, joinTimeoutMs: JOIN_TIMEOUT_MS, pollIntervalMs: 100 });
   const publisherBrowsers = createBrowserBotFactory({ botsPerBrowser: 2, log: ctx.log, joinTimeoutMs: 30_000, pollIntervalMs: 1_000 });
   const sims = createSimBotFactory({ log: ctx.log });
@@ -59,7 +59,7 @@ export async function runTtff(ctx: BenchContext): Promise<TtffResult> {
     return { browser: summarize(all, 'browser'), sim: summarize(all, 'sim'), byRate };
   } finally {
     await Promise.allSettled([browsers.close(), publisherBrowsers.close(), sims.close()]);
-    await server.close();
+    await server.stop();
   }
 }
 
