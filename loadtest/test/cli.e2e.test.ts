@@ -4,7 +4,6 @@
  * report.html. Checks what a load test exists to tell: everyone joined, every subscriber received every
  * publisher's media, no loss on loopback, join times and server cost measured, and the report renders.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,37 +14,7 @@ import { parsePrometheusText } from '../src/metrics-scrape';
 import { CHART_IDS } from '../src/report/html';
 import type { Report } from '../src/report/json';
 import { canvasPixels, chartsDrawn, FIRST_COLOR, openReportPage } from './report-page';
-
-const root = path.resolve(import.meta.dirname, '../..');
-const bin = path.join(root, 'node_modules', '.bin');
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the CLI on the project's Node; bounded (SIGTERM, then the CLI's own bounded teardown).
- * `onStart` gets the child, e.g. to interrupt it.
- */
-function runCli(args: string[], timeoutMs: number, onStart?: (child: ReturnType<typeof spawn>) => void): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(bin, 'tsx'), ['loadtest/src/cli.ts', ...args], {
-      cwd: root,
-      env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` },
-      timeout: timeoutMs,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    onStart?.(child);
-  });
-}
+import { runCli, type CliRun } from './run-cli';
 
 describe('npm run loadtest against a real server', { timeout: 180_000 }, () => {
   let server: TestServer;
@@ -68,7 +37,7 @@ describe('npm run loadtest against a real server', { timeout: 180_000 }, () => {
   async function loadTest(name: string, args: string[]): Promise<{ run: CliRun; report: Report; html: string }> {
     const out = path.join(dir, `${name}.json`);
     const html = path.join(dir, `${name}.html`);
-    const run = await runCli(['--url', server.baseUrl, '--out', out, '--html', html, '--max-loss', '1', '--min-joined', '100%', ...args], 150_000);
+    const run = await runCli(['--url', server.baseUrl, '--out', out, '--html', html, '--max-loss', '1', '--min-joined', '100%', ...args], { timeoutMs: 150_000 });
     if (run.code !== 0) throw new Error(`loadtest exited ${run.code}\n${run.stdout}\n${run.stderr}`);
     return { run, report: JSON.parse(fs.readFileSync(out, 'utf8')) as Report, html };
   }
@@ -145,7 +114,7 @@ describe('npm run loadtest against a real server', { timeout: 180_000 }, () => {
 
   it('Ctrl-C (SIGINT) ends a long run early, closes every bot and still writes the report', async () => {
     const out = path.join(dir, 'interrupted.json');
-    const run = await runCli(['--url', server.wsUrl, '--bots', 'sim', '--peers-per-room', '3', '--duration', '600', '--out', out], 120_000, (child) => {
+    const run = await runCli(['--url', server.wsUrl, '--bots', 'sim', '--peers-per-room', '3', '--duration', '600', '--out', out], { timeoutMs: 120_000, onStart: (child) => {
       // Interrupt once all three bots are in the room (bounded: the child's own timeout ends it otherwise).
       // Once: on a loaded machine two polls can be in flight, and a second SIGINT means "force exit".
       let sent = false;
@@ -161,7 +130,7 @@ describe('npm run loadtest against a real server', { timeout: 180_000 }, () => {
         );
       }, 250);
       child.on('close', () => clearInterval(poll));
-    });
+    } });
     expect(run.code, run.stderr).toBe(130);
     expect(run.stderr).toContain('loadtest: SIGINT: stopping, closing every bot');
     expect(run.stdout).toContain('INTERRUPTED');

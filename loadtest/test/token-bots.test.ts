@@ -3,7 +3,6 @@
  * give every bot its own token (identity bot-<name>, its room), sim bots send it in join, browser bots
  * open the page with ?token=; the secret never reaches the report. Through the real CLI and server.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,9 +14,7 @@ import { OptionsError, parseOptions } from '../src/options';
 import { botToken } from '../src/bots/token-bots';
 import { botPageFor } from '../src/bots/browser/page-url';
 import type { Report } from '../src/report/json';
-
-const root = path.resolve(import.meta.dirname, '../..');
-const bin = path.join(root, 'node_modules', '.bin');
+import { runCli } from './run-cli';
 
 describe('--api-key / --api-secret', () => {
   it('become credentials kept out of the options (and so out of the report)', () => {
@@ -49,23 +46,6 @@ describe('--api-key / --api-secret', () => {
   });
 });
 
-function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(bin, 'tsx'), ['loadtest/src/cli.ts', ...args], {
-      cwd: root,
-      env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}`, AUTH_KEYS: undefined, ...env },
-      timeout: 120_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 describe('npm run loadtest against a server with AUTH_KEYS', { timeout: 150_000 }, () => {
   let server: TestServer;
   let dir: string;
@@ -81,7 +61,7 @@ describe('npm run loadtest against a server with AUTH_KEYS', { timeout: 150_000 
 
   async function loadTest(name: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; report: Report; text: string }> {
     const out = path.join(dir, `${name}.json`);
-    const run = await runCli(['--url', server.baseUrl, '--out', out, '--min-joined', '100%', '--duration', '3', ...args], env);
+    const run = await runCli(['--url', server.baseUrl, '--out', out, '--min-joined', '100%', '--duration', '3', ...args], { timeoutMs: 120_000, env: { AUTH_KEYS: undefined, ...env } });
     const text = fs.readFileSync(out, 'utf8');
     return { code: run.code, report: JSON.parse(text) as Report, text: `${text}\n${run.stdout}\n${run.stderr}` };
   }
