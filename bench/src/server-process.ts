@@ -5,10 +5,10 @@
  * Its cost is read from /proc: the Node process plus the mediasoup workers /healthz names.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readStat } from '../../loadtest/src/process-usage';
+import { readVmRssBytes } from '../../server/src/metrics/worker-usage';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Generous: tsx compiles the server as it starts, which takes long on a busy 2-core machine. */
@@ -55,15 +55,8 @@ process.once('exit', () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Resident set size of a process in bytes, from /proc/<pid>/status (0 when it is gone). */
-export function rssBytes(pid: number): number {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
+/** VmRSS of a process in bytes (0 when it is gone): the server's own /proc reader. */
+const rssBytes = async (pid: number): Promise<number> => (await readVmRssBytes(pid)) ?? 0;
 
 export async function startServer(options: ServerOptions): Promise<BenchServer> {
   const { portBase } = options;
@@ -140,8 +133,8 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
     async usage(): Promise<ServerUsage> {
       const workers = await workerPids();
       return {
-        nodeRssBytes: rssBytes(child.pid!),
-        workersRssBytes: workers.reduce((sum, pid) => sum + rssBytes(pid), 0),
+        nodeRssBytes: await rssBytes(child.pid!),
+        workersRssBytes: (await Promise.all(workers.map(rssBytes))).reduce((sum, bytes) => sum + bytes, 0),
         nodeCpuSeconds: readStat(child.pid!)?.cpuSeconds ?? 0,
         workersCpuSeconds: workers.reduce((sum, pid) => sum + (readStat(pid)?.cpuSeconds ?? 0), 0),
       };
