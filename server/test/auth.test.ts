@@ -10,7 +10,7 @@ import { SignJWT } from 'jose';
 import { AccessToken, TrackSource } from 'livekit-server-sdk';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { TestPeer } from './helpers/test-peer';
-import { API_KEY, API_SECRET, AUTH_ENV, joinRaw, joinWithToken, tokenFor } from './helpers/tokens';
+import { API_KEY, API_SECRET, AUTH_ENV, tokenFor } from './helpers/tokens';
 import { mintToken } from '../src/auth/mint';
 import { TokenVerifier } from '../src/auth/tokens';
 import { portBlock } from './helpers/ports';
@@ -60,19 +60,19 @@ describe('join with keys configured', () => {
   it.each(refused)('refuses a %s token with unauthorized; the socket stays usable for a good token', async (_label, make, message) => {
     const room = freshRoom();
     const p = await connect();
-    const answer = await joinRaw(p, room, 'P', await make(room));
+    const answer = await p.joinRaw(room, 'P', await make(room));
     expect(answer).toMatchObject({ ok: false, error: { code: 'unauthorized', message: expect.stringMatching(message) } });
     expect(p.open).toBe(true);
-    const joined = await joinWithToken(p, room, 'P', await tokenFor(room, 'retry'));
+    const joined = await p.join(room, 'P', await tokenFor(room, 'retry'));
     expect(joined.room).toBe(room);
   });
 
   it('admits a valid token: identity from sub, display name from the name claim', async () => {
     const room = freshRoom();
     const alice = await connect();
-    await joinWithToken(alice, room, 'typed name', await tokenFor(room, 'alice@example', { name: 'Alice A.' }));
+    await alice.join(room, 'typed name', await tokenFor(room, 'alice@example', { name: 'Alice A.' }));
     const bob = await connect();
-    const joined = await joinWithToken(bob, room, 'Bob', await tokenFor(room, 'bob'));
+    const joined = await bob.join(room, 'Bob', await tokenFor(room, 'bob'));
     expect(joined.peers).toEqual([{ id: alice.joined!.peerId, identity: 'alice@example', displayName: 'Alice A.', producers: [] }]);
     const note = await alice.waitFor('peerJoined');
     expect(note.peer).toMatchObject({ identity: 'bob', displayName: 'Bob' });
@@ -83,10 +83,10 @@ describe('join with keys configured', () => {
     const at = new AccessToken(API_KEY, API_SECRET, { identity: 'lk-user', name: 'From LiveKit', ttl: '10m' });
     at.addGrant({ roomJoin: true, room, canPublishSources: [TrackSource.MICROPHONE] });
     const p = await connect();
-    const joined = await joinWithToken(p, room, 'ignored', await at.toJwt());
+    const joined = await p.join(room, 'ignored', await at.toJwt());
     expect(joined.room).toBe(room);
     const other = await connect();
-    const seen = await joinWithToken(other, room, 'Other', await tokenFor(room, 'other'));
+    const seen = await other.join(room, 'Other', await tokenFor(room, 'other'));
     expect(seen.peers[0]).toMatchObject({ identity: 'lk-user', displayName: 'From LiveKit' });
     await p.publish('mic');
     await expect(p.publish('webcam', false)).rejects.toThrow(/does not grant publishing webcam \(canPublishSources: microphone; this source is camera\)/);
@@ -96,11 +96,11 @@ describe('join with keys configured', () => {
     const room = freshRoom();
     const token = await tokenFor(room, 'query-user');
     const p = await connect(`${server.wsUrl}?access_token=${encodeURIComponent(token)}`);
-    const joined = await joinWithToken(p, room, 'Q');
+    const joined = await p.join(room, 'Q');
     expect(joined.room).toBe(room);
     // join.token wins over the query parameter: a bad one there is refused even with a good one in the URL.
     const q = await connect(`${server.wsUrl}?access_token=${encodeURIComponent(token)}`);
-    expect(await joinRaw(q, room, 'Q', 'garbage')).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(await q.joinRaw(room, 'Q', 'garbage')).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
   });
 });
 
@@ -116,8 +116,8 @@ describe('tokens in logs', () => {
       const room = freshRoom();
       const token = await tokenFor(room, 'logged');
       const p = await TestPeer.connect(`${base.replace('http', 'ws')}/ws?x=1&access_token=${encodeURIComponent(token)}`);
-      await joinWithToken(p, room, 'L');
-      await joinRaw(await TestPeer.connect(`${base.replace('http', 'ws')}/ws`), room, 'L2', `${token}x`);
+      await p.join(room, 'L');
+      await (await TestPeer.connect(`${base.replace('http', 'ws')}/ws`)).joinRaw(room, 'L2', `${token}x`);
       await fetch(`${base}/?room=${room}&token=${encodeURIComponent(token)}`);
       p.close();
       const all = lines.join('');
@@ -136,15 +136,15 @@ describe('one membership per identity', () => {
   it('a second join with the same identity removes the first (removed, close code 4001); others see one peer', async () => {
     const room = freshRoom();
     const watcher = await connect();
-    await joinWithToken(watcher, room, 'W', await tokenFor(room, 'watcher'));
+    await watcher.join(room, 'W', await tokenFor(room, 'watcher'));
     const first = await connect();
-    await joinWithToken(first, room, 'Carol', await tokenFor(room, 'carol'));
+    await first.join(room, 'Carol', await tokenFor(room, 'carol'));
     await first.publish('mic');
     const closed = new Promise<{ code: number; reason: string }>((resolve) =>
       first.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
     );
     const second = await connect();
-    const joined = await joinWithToken(second, room, 'Carol again', await tokenFor(room, 'carol'));
+    const joined = await second.join(room, 'Carol again', await tokenFor(room, 'carol'));
 
     expect(await first.waitFor('removed')).toEqual({ reason: 'duplicate_identity' });
     expect(await closed).toEqual({ code: 4001, reason: 'duplicate_identity' });
@@ -155,7 +155,7 @@ describe('one membership per identity', () => {
     expect(watcher.count('peerJoined', (d) => d.peer.identity === 'carol')).toBe(2);
     // Net: one carol, the new one. A third peer's join answer shows exactly that.
     const third = await connect();
-    const view = await joinWithToken(third, room, 'T', await tokenFor(room, 'third'));
+    const view = await third.join(room, 'T', await tokenFor(room, 'third'));
     expect(view.peers.map((p) => [p.identity, p.id]).sort()).toEqual(
       [['carol', second.joined!.peerId], ['watcher', watcher.joined!.peerId]].sort(),
     );
@@ -166,9 +166,9 @@ describe('one membership per identity', () => {
   it('different identities coexist', async () => {
     const room = freshRoom();
     const a = await connect();
-    await joinWithToken(a, room, 'A', await tokenFor(room, 'a'));
+    await a.join(room, 'A', await tokenFor(room, 'a'));
     const b = await connect();
-    const joined = await joinWithToken(b, room, 'B', await tokenFor(room, 'b'));
+    const joined = await b.join(room, 'B', await tokenFor(room, 'b'));
     expect(joined.peers).toHaveLength(1);
     expect(a.count('removed')).toBe(0);
   });
@@ -178,16 +178,16 @@ describe('hidden peers', () => {
   it('are not announced or listed, and still receive what others publish', async () => {
     const room = freshRoom();
     const speaker = await connect();
-    await joinWithToken(speaker, room, 'Speaker', await tokenFor(room, 'speaker'));
+    await speaker.join(room, 'Speaker', await tokenFor(room, 'speaker'));
     await speaker.publish('mic');
     const recorder = await connect();
-    const joined = await joinWithToken(recorder, room, 'Recorder', await tokenFor(room, 'recorder', { video: { hidden: true } }));
+    const joined = await recorder.join(room, 'Recorder', await tokenFor(room, 'recorder', { video: { hidden: true } }));
     expect(joined.peers.map((p) => p.identity)).toEqual(['speaker']);
     await recorder.createRecvTransport();
     await recorder.waitFor('newConsumer', (d) => d.peerId === speaker.joined!.peerId);
 
     const late = await connect();
-    const lateView = await joinWithToken(late, room, 'Late', await tokenFor(room, 'late'));
+    const lateView = await late.join(room, 'Late', await tokenFor(room, 'late'));
     expect(lateView.peers.map((p) => p.identity)).toEqual(['speaker']);
     recorder.close();
     await until(() => server.directory.get(room)!.peers.size === 2);
@@ -292,7 +292,7 @@ describe('npm run token', () => {
     expect(keyed.stderr).not.toContain(API_SECRET);
 
     const p = await connect();
-    await joinWithToken(p, room, 'x', token);
+    await p.join(room, 'x', token);
     await expect(p.publish('mic')).rejects.toThrow(/does not grant canPublish/);
     await p.createRecvTransport();
   });

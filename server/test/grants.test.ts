@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { TestPeer } from './helpers/test-peer';
-import { AUTH_ENV, joinWithToken, tokenFor } from './helpers/tokens';
+import { AUTH_ENV, tokenFor } from './helpers/tokens';
 import type { VideoGrant } from '../src/auth/grants';
 
 let server: TestServer;
@@ -24,7 +24,7 @@ afterAll(() => server?.close());
 async function peerWith(video: VideoGrant, room = `grants-${process.pid}-${++seq}`, identity = `id-${seq}`): Promise<TestPeer> {
   const p = await TestPeer.connect(server.wsUrl);
   peers.push(p);
-  await joinWithToken(p, room, identity, await tokenFor(room, identity, { video }));
+  await p.join(room, identity, await tokenFor(room, identity, { video }));
   return p;
 }
 

@@ -101,17 +101,25 @@ export class TestPeer {
 
   /** getRouterRtpCapabilities → load the fake Device → join with its capabilities (and `token` if given). */
   async join(room: string, displayName: string, token?: string): Promise<ResponseData<'join'>> {
+    const response = await this.joinRaw(room, displayName, token);
+    if (!response.ok) throw new ProtocolError(response.error.code, response.error.message);
+    return this.joined!;
+  }
+
+  /** join's steps, answering join's raw response (ok or error) instead of throwing. */
+  async joinRaw(room: string, displayName: string, token?: string): Promise<Response> {
     const { routerRtpCapabilities } = await this.request('getRouterRtpCapabilities', {});
     this.device = new Device({ handlerFactory: FakeHandler.createFactory(testFakeParameters) });
     await this.device.load({ routerRtpCapabilities });
-    this.joined = await this.request('join', {
+    const response = await this.raw('join', {
       protocolVersion: PROTOCOL_VERSION,
       room,
       displayName,
       rtpCapabilities: this.device.recvRtpCapabilities,
       ...(token !== undefined ? { token } : {}),
     });
-    return this.joined;
+    if (response.ok) this.joined = response.data as ResponseData<'join'>;
+    return response;
   }
 
   async createSendTransport(): Promise<clientTypes.Transport> {
