@@ -56,13 +56,16 @@ export interface Placement {
   restore(): Promise<void>;
 }
 
+/** No placement: everything at normal priority wherever the kernel puts it, and why. */
+export function unpinned(why: string): Placement {
+  return { plan: undefined, description: `not pinned: ${why}`, restore: async () => undefined };
+}
+
 /** Decides the plan and moves this Node process (all its threads) to the "others" core. */
 export async function placeThisProcess(): Promise<Placement> {
   const cores = allowedCores(process.pid);
-  if (!cores) return { plan: undefined, description: 'not pinned: taskset (util-linux) is not available', restore: async () => undefined };
-  if (cores.length < 2) {
-    return { plan: undefined, description: `not pinned: this process may use only core ${cores.join(',')}`, restore: async () => undefined };
-  }
+  if (!cores) return unpinned('taskset (util-linux) is not available');
+  if (cores.length < 2) return unpinned(`this process may use only core ${cores.join(',')}`);
   const plan = { othersCore: cores[0]!, forwarderCore: cores[cores.length - 1]!, realtimeLoad: works('chrt', ['-f', String(LOAD_RT_PRIORITY), 'true']) };
   const niceWorks = works('nice', ['-n', String(FORWARDER_NICE), 'true']);
   await pinPid(process.pid, plan.othersCore);
