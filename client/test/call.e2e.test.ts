@@ -71,8 +71,13 @@ describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
     await pages[0]!.click('button[data-action="camera"]');
     for (const page of pages.slice(1)) {
       await page.waitForSelector(`[data-tile-peer="${ids[0]}"].video-off`, { timeout: 5000 });
-      const advanced = await framesAdvancing(page, 1000);
-      expect(advanced.get(`${ids[0]}:webcam`)).toBeLessThanOrEqual(1);
+      // Frames already on their way when the pause landed may still be decoded on a busy machine: the tile
+      // must go quiet within a few seconds, and then stay quiet for a whole second.
+      let advanced = Infinity;
+      for (let window = 0; window < 4 && advanced > 1; window++) {
+        advanced = (await framesAdvancing(page, 1000)).get(`${ids[0]}:webcam`) ?? 0;
+      }
+      expect(advanced).toBeLessThanOrEqual(1);
     }
     await pages[0]!.click('button[data-action="camera"]');
     for (const page of pages.slice(1)) {
