@@ -158,8 +158,12 @@ describe('sim bots in real rooms', { timeout: 60_000 }, () => {
       await sleep(500); // the last gaps' retransmissions
       expect(publisher.counters().retransmittedPackets).toBeGreaterThan(0);
       expect(publisher.counters().retransmittedPackets).toBe(publisher.counters().nackedPackets);
-      expect(stream('audio')!.lost).toBeGreaterThan(0);
-      expect(lossRatio([stream('video')!])).toBeLessThan(0.01);
+      // Audio is not NACKed: it keeps about the 10% dropped. Video gaps are repaired — all but the few the
+      // SFU gives up on by design (those before a keyframe, and the latest ones still in flight), more of
+      // them on a busy machine: well under audio's loss, never near the 10% dropped.
+      const audioLoss = lossRatio([stream('audio')!]);
+      expect(audioLoss).toBeGreaterThan(0.02);
+      expect(lossRatio([stream('video')!])).toBeLessThan(Math.min(0.04, audioLoss / 2));
     } finally {
       await lossy.close();
     }
