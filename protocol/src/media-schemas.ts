@@ -3,7 +3,7 @@
  * input is answered with `bad_request` before reaching mediasoup, and sizes stay bounded); mediasoup's
  * own ORTC validation still runs on top. Static types are mediasoup-client's own.
  */
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { types } from 'mediasoup-client';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
@@ -100,6 +100,18 @@ export const DtlsParameters = typed<types.DtlsParameters>(
     ),
   }),
 );
+
+/** SRTP on a plain transport: the suite and a key (master key + salt, base64) of that suite's size. */
+export const SrtpParameters = Type.Object({
+  cryptoSuite: Type.Union([
+    Type.Literal('AEAD_AES_256_GCM'),
+    Type.Literal('AEAD_AES_128_GCM'),
+    Type.Literal('AES_CM_128_HMAC_SHA1_80'),
+    Type.Literal('AES_CM_128_HMAC_SHA1_32'),
+  ]),
+  keyBase64: Type.String({ minLength: 4, maxLength: 128, pattern: '^[A-Za-z0-9+/]+={0,2}$' }),
+});
+export type SrtpParameters = Static<typeof SrtpParameters>;
 
 export const SctpStreamParameters = typed<types.SctpStreamParameters>(
   Type.Object({

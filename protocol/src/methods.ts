@@ -4,7 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { types } from 'mediasoup-client';
-import { DtlsParameters, Id, RtpCapabilities, RtpParameters, SctpStreamParameters } from './media-schemas';
+import { DtlsParameters, Id, RtpCapabilities, RtpParameters, SctpStreamParameters, SrtpParameters } from './media-schemas';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -39,6 +39,11 @@ export const RequestSchemas = {
     enableSctp: Type.Optional(Type.Boolean()),
     /** Offer only the TCP candidate (networks that block UDP). */
     forceTcp: Type.Optional(Type.Boolean()),
+    /**
+     * plain transports: encrypt with SRTP (AES_CM_128_HMAC_SHA1_80). The answer carries the server's key;
+     * connectTransport must bring the peer's. (WebRTC transports always use DTLS-SRTP.)
+     */
+    srtp: Type.Optional(Type.Boolean()),
   }),
   connectTransport: Type.Object({
     transportId: Id,
@@ -47,6 +52,8 @@ export const RequestSchemas = {
     /** plain transports: where the server sends RTP to */
     ip: Type.Optional(Type.String({ maxLength: 64 })),
     port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    /** plain transports created with `srtp`: the peer's suite and key */
+    srtpParameters: Type.Optional(SrtpParameters),
   }),
   restartIce: Type.Object({ transportId: Id }),
   produce: Type.Object({
@@ -123,6 +130,8 @@ export interface TransportInfo {
   /** plain: where to send RTP */
   ip?: string;
   port?: number;
+  /** plain with `srtp`: the server's suite and key */
+  srtpParameters?: SrtpParameters;
 }
 
 export interface ResponseTypes {

@@ -143,7 +143,7 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'MAX_MESSAGE_BYTES', default: '65536', description: 'largest WebSocket message answered; larger → `message_too_large` (over 4× this or 1 MiB the socket is closed)' },
   { name: 'EMPTY_ROOM_GRACE_MS', default: '5000', description: 'how long an empty room stays open before it is closed' },
   { name: 'MAX_INCOMING_BITRATE', default: '3000000', description: 'bits/s one peer may send per send transport' },
-  { name: 'ALLOW_PLAIN_TRANSPORTS', default: 'false', description: 'allow plain (unencrypted) RTP transports for bots and ingest' },
+  { name: 'ALLOW_PLAIN_TRANSPORTS', default: 'false', description: 'allow plain RTP transports (no ICE/DTLS; SRTP with a key exchanged in signalling when the client asks, `srtp: true`) for bots and ingest' },
   { name: 'HTTPS_CERT', default: '(none)', description: 'PEM certificate file: serve HTTPS and WSS (with HTTPS_KEY); `self-signed` makes and caches one for this host' },
   { name: 'HTTPS_KEY', default: '(none)', description: 'PEM private key file of HTTPS_CERT' },
   { name: 'STUN_URLS', default: '(none)', description: 'comma-separated `stun:` URLs given to browsers' },

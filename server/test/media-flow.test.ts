@@ -8,6 +8,7 @@ import dgram from 'node:dgram';
 import type { types as clientTypes } from 'mediasoup-client';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { TestPeer } from './helpers/test-peer';
+import { headerLength, randomSrtpParameters, SrtpSession, SUITE } from './helpers/srtp';
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 
@@ -146,5 +147,85 @@ describe('media flow', () => {
     const speaker = await quiet.peer.waitFor('activeSpeaker', (d) => d.peerId === loud.peer.joined!.peerId, 8000);
     expect(speaker.producerId).toBe(loudProducer);
     await talking;
+  });
+});
+
+describe('plain transports with SRTP', () => {
+  it('carries SRTP both ways: what one bot protects with its key arrives protected with the server key', async () => {
+    const alice = await TestPeer.connect(server.wsUrl);
+    const bob = await TestPeer.connect(server.wsUrl);
+    cleanups.push(() => (alice.close(), bob.close()));
+    for (const [peer, name] of [[alice, 'Alice'], [bob, 'Bob']] as const) {
+      const { routerRtpCapabilities } = await peer.request('getRouterRtpCapabilities', {});
+      peer.joined = await peer.request('join', { protocolVersion: 1, room: 'media-srtp', displayName: name, rtpCapabilities: routerRtpCapabilities });
+    }
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const received: Buffer[] = [];
+    socket.on('message', (msg) => received.push(msg));
+    cleanups.push(() => socket.close());
+
+    // Alice publishes over SRTP with her own key; the server's key of her transport is not needed to send.
+    const aliceKey = randomSrtpParameters();
+    const send = await alice.request('createTransport', { direction: 'send', type: 'plain', srtp: true });
+    expect(send.srtpParameters?.cryptoSuite).toBe(SUITE);
+    await alice.request('connectTransport', { transportId: send.transportId, srtpParameters: aliceKey });
+    const { producerId } = await alice.request('produce', {
+      transportId: send.transportId,
+      kind: 'audio',
+      source: 'mic',
+      rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 0x6666 }] },
+    });
+
+    // Bob receives over SRTP, protected with the key the server announced for his transport.
+    const recv = await bob.request('createTransport', { direction: 'recv', type: 'plain', srtp: true });
+    expect(Buffer.from(recv.srtpParameters!.keyBase64, 'base64')).toHaveLength(30);
+    await bob.request('connectTransport', { transportId: recv.transportId, ip: '127.0.0.1', port: socket.address().port, srtpParameters: randomSrtpParameters() });
+    const consumer = await bob.waitFor('newConsumer', (d) => d.producerId === producerId);
+    await bob.request('resumeConsumer', { consumerId: consumer.consumerId });
+
+    const protect = new SrtpSession(aliceKey.keyBase64);
+    const forged = new SrtpSession(randomSrtpParameters().keyBase64);
+    for (let seq = 1; seq <= 60; seq++) {
+      // Packets 41–60 are protected with a key the server does not know: it must drop them.
+      const session = seq <= 40 ? protect : forged;
+      socket.send(session.protect(rtpPacket(seq, 0x6666, 100)), send.port!, send.ip!);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const ssrc = consumer.rtpParameters.encodings![0]!.ssrc!;
+    const rtp = received.filter(isRtp).filter((m) => m.readUInt32BE(8) === ssrc);
+    const unprotect = new SrtpSession(recv.srtpParameters!.keyBase64);
+    const plain = rtp.map((m) => unprotect.unprotect(m));
+    expect(plain.every((p) => p !== undefined), 'every packet authenticates with the server key').toBe(true);
+    expect(plain.length).toBeGreaterThanOrEqual(36);
+    // Payloads arrive intact (packet n is 160 bytes of n), and never in the clear on the wire.
+    const fills = plain.map((p) => p![p!.length - 1]!);
+    for (const [i, p] of plain.entries()) expect(p!.subarray(headerLength(p!))).toEqual(Buffer.alloc(160, fills[i]));
+    expect(Math.max(...fills)).toBeLessThanOrEqual(40);
+    expect(rtp.every((m) => !m.subarray(headerLength(m), headerLength(m) + 160).every((byte) => byte === m[headerLength(m)]))).toBe(true);
+  });
+
+  it('answers a missing, unexpected or unusable key with bad_request', async () => {
+    const peer = await TestPeer.connect(server.wsUrl);
+    cleanups.push(() => peer.close());
+    const { routerRtpCapabilities } = await peer.request('getRouterRtpCapabilities', {});
+    peer.joined = await peer.request('join', { protocolVersion: 1, room: 'media-srtp-bad', displayName: 'Eve', rtpCapabilities: routerRtpCapabilities });
+    const bad = { ok: false, error: { code: 'bad_request' } };
+    expect(await peer.raw('createTransport', { direction: 'send', srtp: true })).toMatchObject(bad);
+    const srtp = await peer.request('createTransport', { direction: 'recv', type: 'plain', srtp: true });
+    expect(await peer.raw('connectTransport', { transportId: srtp.transportId, ip: '127.0.0.1', port: 9 })).toMatchObject(bad);
+    expect(
+      await peer.raw('connectTransport', { transportId: srtp.transportId, ip: '127.0.0.1', port: 9, srtpParameters: { cryptoSuite: SUITE, keyBase64: 'c2hvcnQ=' } }),
+    ).toMatchObject({ ok: false });
+    expect(
+      await peer.raw('connectTransport', { transportId: srtp.transportId, ip: '127.0.0.1', port: 9, srtpParameters: { cryptoSuite: 'ROT13', keyBase64: 'c2hvcnQ=' } }),
+    ).toMatchObject(bad);
+    const clear = await peer.request('createTransport', { direction: 'send', type: 'plain' });
+    expect(clear.srtpParameters).toBeUndefined();
+    expect(await peer.raw('connectTransport', { transportId: clear.transportId, srtpParameters: randomSrtpParameters() })).toMatchObject(bad);
+    // The socket is still good for everything else.
+    expect((await peer.raw('getRouterRtpCapabilities', {})).ok).toBe(true);
   });
 });

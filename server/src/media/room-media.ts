@@ -86,8 +86,12 @@ export class RoomMedia {
     return transport;
   }
 
-  /** Plain RTP over UDP (bots, ingest). A send transport learns the sender's address from its first packet. */
-  async createPlainTransport(appData: TransportAppData): Promise<types.PlainTransport<TransportAppData>> {
+  /**
+   * Plain RTP over UDP (bots, ingest). A send transport learns the sender's address from its first packet.
+   * With `srtp`, RTP and RTCP are SRTP-protected both ways with AES_CM_128_HMAC_SHA1_80 (what ffmpeg and
+   * GStreamer speak); the transport's srtpParameters hold its key.
+   */
+  async createPlainTransport(appData: TransportAppData, srtp = false): Promise<types.PlainTransport<TransportAppData>> {
     return this.router.createPlainTransport<TransportAppData>({
       listenInfo: {
         protocol: 'udp',
@@ -98,6 +102,7 @@ export class RoomMedia {
       },
       rtcpMux: true,
       comedia: appData.direction === 'send',
+      ...(srtp ? { enableSrtp: true, srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80' as const } : {}),
       appData,
     });
   }

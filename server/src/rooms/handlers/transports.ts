@@ -9,9 +9,10 @@ export const createTransport: Handler<'createTransport'> = async ({ peer, room }
   }
   const plain = data.type === 'plain';
   if (plain && !room.limits.allowPlainTransports) throw new ProtocolError('forbidden', 'plain RTP transports are disabled on this server');
+  if (data.srtp && !plain) throw new ProtocolError('bad_request', 'srtp is for plain transports (WebRTC transports always use DTLS-SRTP)');
   const appData = { direction: data.direction, peerId: peer.id, sctp: !plain && data.enableSctp === true };
   const transport = plain
-    ? await room.media.createPlainTransport(appData)
+    ? await room.media.createPlainTransport(appData, data.srtp === true)
     : await room.media.createWebRtcTransport({
         appData,
         forceTcp: data.forceTcp === true,
@@ -28,7 +29,8 @@ export const createTransport: Handler<'createTransport'> = async ({ peer, room }
   // renegotiation and resumes them — instead of one renegotiation per notification as they trickle in.
   if (data.direction === 'recv') await room.consumeExisting(peer);
   if (transport.type === 'plain') {
-    return { transportId: transport.id, ip: transport.tuple.localAddress, port: transport.tuple.localPort };
+    const { srtpParameters } = transport;
+    return { transportId: transport.id, ip: transport.tuple.localAddress, port: transport.tuple.localPort, ...(srtpParameters ? { srtpParameters } : {}) };
   }
   return {
     transportId: transport.id,
@@ -42,11 +44,17 @@ export const createTransport: Handler<'createTransport'> = async ({ peer, room }
 export const connectTransport: Handler<'connectTransport'> = async (ctx, data) => {
   const transport = own(ctx, ctx.peer.transports, data.transportId, 'transport');
   if (transport.type === 'plain') {
+    const srtp = transport.srtpParameters !== undefined;
+    if (srtp && !data.srtpParameters) throw new ProtocolError('bad_request', 'this transport was created with srtp: srtpParameters (your key) is required');
+    if (!srtp && data.srtpParameters) throw new ProtocolError('bad_request', 'this transport was created without srtp: srtpParameters is not accepted');
+    const srtpParameters = data.srtpParameters ? { srtpParameters: data.srtpParameters } : {};
     if (data.ip === undefined || data.port === undefined) {
-      if (transport.appData.direction === 'send') return empty; // comedia: the first packet tells the address
-      throw new ProtocolError('bad_request', 'a plain receive transport needs ip and port');
+      if (transport.appData.direction !== 'send') throw new ProtocolError('bad_request', 'a plain receive transport needs ip and port');
+      // comedia: the first packet tells the address; an SRTP one still needs the key now.
+      if (srtp) await mediasoupCall(() => transport.connect(srtpParameters));
+      return empty;
     }
-    await mediasoupCall(() => transport.connect({ ip: data.ip, port: data.port }));
+    await mediasoupCall(() => transport.connect({ ip: data.ip, port: data.port, ...srtpParameters }));
     return empty;
   }
   if (!data.dtlsParameters) throw new ProtocolError('bad_request', 'dtlsParameters is required for a WebRTC transport');
