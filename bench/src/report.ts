@@ -56,6 +56,14 @@ function forwardingRows(f: ForwardingResult): string[][] {
     ],
     ['forwarding', 'ratio to bare mediasoup', n(f.ratioToBareMediasoup, 3), 'target ≥ 0.95'],
     ['forwarding', 'ratio to UDP relay', n(f.ratioToUdpRelay, 3), `relay: ${system(f.udpRelay)}`],
+    ['forwarding', `SRTP: Confero capacity (${f.srtp?.media ?? '—'})`, system(f.srtp?.confero), `bare mediasoup: ${system(f.srtp?.bareMediasoup)}`],
+    [
+      'forwarding',
+      'SRTP: packets/s out per core',
+      n(f.srtp?.confero.packetsOutPerSecPerCore),
+      `bare mediasoup ${n(f.srtp?.bareMediasoup.packetsOutPerSecPerCore)}; target ≥ 75,000; reference (2026-11-24, bare mediasoup, unpinned) ≈ 75,000`,
+    ],
+    ['forwarding', 'SRTP: ratio to bare mediasoup', n(f.srtp?.ratioToBareMediasoup, 3), 'target ≥ 0.95'],
     ['forwarding', 'placement', f.pinning ?? '—', ''],
   ];
 }

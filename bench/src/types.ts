@@ -57,6 +57,16 @@ export interface ForwardingResult {
   ratioToUdpRelay: number;
   /** How feeders, sinks and the measured forwarder were placed on cores (taskset), or why not. */
   pinning: string;
+  /**
+   * The same fan-out with every subscriber transport SRTP-protected (AES_CM_128_HMAC_SHA1_80), as every
+   * WebRTC subscriber is: the worker encrypts and authenticates each packet out. Confero and bare mediasoup.
+   */
+  srtp: {
+    media: string;
+    confero: ForwardingSystem;
+    bareMediasoup: ForwardingSystem;
+    ratioToBareMediasoup: number;
+  };
 }
 
 export interface TtffAtRate {

@@ -6,7 +6,7 @@
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import { MEDIA_CODECS } from '../../../server/src/media/codecs';
-import { PRODUCER_RTP_PARAMETERS } from './feed';
+import { PRODUCER_RTP_PARAMETERS, SINK_SRTP_PARAMETERS } from './feed';
 import type { Forwarder } from './measure';
 import { placeForwarder, type PinningPlan } from './pinning';
 
@@ -16,10 +16,12 @@ export interface BareSetup {
   plan: PinningPlan | undefined;
   /** Confero's MEDIASOUP_WORKER_BIN resolution: the env variable, else mediasoup's own. */
   workerBin: string | undefined;
+  /** Subscriber transports protected with SRTP. */
+  srtp: boolean;
 }
 
 export class BareMediasoupForwarder implements Forwarder {
-  readonly name = 'bare mediasoup';
+  readonly name: string;
   readonly maxSubscribers: number;
   readonly #consumers: { transport: types.PlainTransport; consumer: types.Consumer }[] = [];
 
@@ -32,6 +34,7 @@ export class BareMediasoupForwarder implements Forwarder {
     readonly producerAddress: { ip: string; port: number },
   ) {
     this.maxSubscribers = setup.portRange.max - setup.portRange.min;
+    this.name = setup.srtp ? 'bare mediasoup (SRTP)' : 'bare mediasoup';
   }
 
   static async start(setup: BareSetup): Promise<BareMediasoupForwarder> {
@@ -63,8 +66,9 @@ export class BareMediasoupForwarder implements Forwarder {
         listenInfo: { protocol: 'udp', ip: '127.0.0.1', portRange: this.setup.portRange },
         rtcpMux: true,
         comedia: false,
+        ...(this.setup.srtp ? { enableSrtp: true, srtpCryptoSuite: SINK_SRTP_PARAMETERS.cryptoSuite } : {}),
       });
-      await transport.connect({ ip: '127.0.0.1', port: this.setup.sinkPort });
+      await transport.connect({ ip: '127.0.0.1', port: this.setup.sinkPort, ...(this.setup.srtp ? { srtpParameters: SINK_SRTP_PARAMETERS } : {}) });
       const consumer = await transport.consume({
         producerId: this.producer.id,
         rtpCapabilities: this.router.rtpCapabilities,

@@ -11,7 +11,7 @@ import { buildApp } from '../../../server/src/app';
 import { loadConfig } from '../../../server/src/config';
 import { WorkerPool } from '../../../server/src/media/worker-pool';
 import { PROTOCOL_VERSION, type ResponseData } from '../../../protocol/src';
-import { PRODUCER_RTP_PARAMETERS } from './feed';
+import { PRODUCER_RTP_PARAMETERS, SINK_SRTP_PARAMETERS } from './feed';
 import type { Forwarder } from './measure';
 import { placeForwarder, type PinningPlan } from './pinning';
 import { SignallingConnection } from '../../../client/src/lib/signalling';
@@ -28,12 +28,14 @@ export interface ConferoSetup {
   portRange: { min: number; max: number };
   sinkPort: number;
   plan: PinningPlan | undefined;
+  /** Subscriber transports created with `srtp` (the protocol's SRTP plain transports). */
+  srtp: boolean;
 }
 
 type RouterCapabilities = ResponseData<'getRouterRtpCapabilities'>['routerRtpCapabilities'];
 
 export class ConferoForwarder implements Forwarder {
-  readonly name = 'Confero';
+  readonly name: string;
   readonly maxSubscribers: number;
   readonly #subscribers: SignallingConnection[] = [];
   #publisher: SignallingConnection | undefined;
@@ -48,6 +50,7 @@ export class ConferoForwarder implements Forwarder {
     private readonly app: FastifyInstance,
   ) {
     this.maxSubscribers = setup.portRange.max - setup.portRange.min;
+    this.name = setup.srtp ? 'Confero (SRTP)' : 'Confero';
   }
 
   static async start(setup: ConferoSetup): Promise<ConferoForwarder> {
@@ -150,8 +153,10 @@ export class ConferoForwarder implements Forwarder {
         displayName: `subscriber-${index}`,
         rtpCapabilities: this.#capabilities!,
       });
-      const recv = await peer.request('createTransport', { direction: 'recv', type: 'plain' });
-      await peer.request('connectTransport', { transportId: recv.transportId, ip: '127.0.0.1', port: this.setup.sinkPort });
+      const srtp = this.setup.srtp;
+      const recv = await peer.request('createTransport', { direction: 'recv', type: 'plain', ...(srtp ? { srtp } : {}) });
+      const key = srtp ? { srtpParameters: SINK_SRTP_PARAMETERS } : {};
+      await peer.request('connectTransport', { transportId: recv.transportId, ip: '127.0.0.1', port: this.setup.sinkPort, ...key });
       await peer.request('resumeConsumer', { consumerId: await consumerId });
       return peer;
     } catch (error) {

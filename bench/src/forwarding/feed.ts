@@ -17,6 +17,13 @@ export const MEDIA_DESCRIPTION =
   `${FEED.packetsPerSecond} packets/s (keyframe on PLI/FIR and every 2 s) from a C feeder into one producer, ` +
   'each subscriber stream sent to one C sink port that counts RTP packets per SSRC';
 
+export const SRTP_MEDIA_DESCRIPTION =
+  'the same stream and fan-out, every subscriber transport protected with SRTP (AES_CM_128_HMAC_SHA1_80: the ' +
+  "worker encrypts and authenticates each packet out, as for a WebRTC subscriber); the feeder's input stays plain";
+
+/** The subscriber side's key (the sink counts SSRCs from the clear RTP header and never decrypts). */
+export const SINK_SRTP_PARAMETERS = { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: Buffer.alloc(30, 7).toString('base64') } as const;
+
 /** The producer's parameters, as a browser would send them for VP8 without simulcast. */
 export const PRODUCER_RTP_PARAMETERS: types.RtpParameters = {
   codecs: [

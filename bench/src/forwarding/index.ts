@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import type { BenchContext, ForwardingResult, ForwardingSystem } from '../types';
 import { BareMediasoupForwarder } from './bare-mediasoup';
 import { ConferoForwarder } from './confero';
-import { FEED, MAX_MEDIASOUP_SUBSCRIBERS, MEDIA_DESCRIPTION, PORTS } from './feed';
+import { FEED, MAX_MEDIASOUP_SUBSCRIBERS, MEDIA_DESCRIPTION, PORTS, SRTP_MEDIA_DESCRIPTION } from './feed';
 import { measureSystem, type Forwarder, type StepPlan } from './measure';
 import { compileHelper, NativeHelper } from './native';
 import { placeThisProcess, unpinned, type PinningPlan } from './pinning';
@@ -52,20 +52,30 @@ export async function runForwarding(ctx: BenchContext): Promise<ForwardingResult
     const run = (forwarder: Forwarder): Promise<ForwardingSystem> =>
       withFeeder(helpers.feeder, forwarder.producerAddress, cores, (feeder) => measureSystem(forwarder, feeder, sink!, plan, ctx.log));
 
-    const confero = await ConferoForwarder.start({
-      httpPort: ctx.portBase + PORTS.http,
-      webRtcServerPort: ctx.portBase + PORTS.webRtcServer,
-      portRange,
-      sinkPort,
-      plan: cores,
-    });
-    const conferoResult = await run(confero).finally(() => confero.close());
+    const measureConfero = async (srtp: boolean): Promise<ForwardingSystem> => {
+      const confero = await ConferoForwarder.start({
+        httpPort: ctx.portBase + PORTS.http,
+        webRtcServerPort: ctx.portBase + PORTS.webRtcServer,
+        portRange,
+        sinkPort,
+        plan: cores,
+        srtp,
+      });
+      return run(confero).finally(() => confero.close());
+    };
+    const measureBare = async (srtp: boolean): Promise<ForwardingSystem> => {
+      const bare = await BareMediasoupForwarder.start({ sinkPort, portRange, plan: cores, workerBin: process.env.MEDIASOUP_WORKER_BIN || undefined, srtp });
+      return run(bare).finally(() => bare.close());
+    };
 
-    const bare = await BareMediasoupForwarder.start({ sinkPort, portRange, plan: cores, workerBin: process.env.MEDIASOUP_WORKER_BIN || undefined });
-    const bareResult = await run(bare).finally(() => bare.close());
+    const conferoResult = await measureConfero(false);
+    const bareResult = await measureBare(false);
 
     const relay = new UdpRelayForwarder({ binary: helpers.relay, port: ctx.portBase + PORTS.relay, sinkPort, plan: cores });
     const relayResult = await run(relay).finally(() => relay.close());
+
+    const conferoSrtp = await measureConfero(true);
+    const bareSrtp = await measureBare(true);
 
     const ratio = (of: ForwardingSystem, to: ForwardingSystem): number =>
       to.capacity.packetsOutPerSec > 0 ? Math.round((of.capacity.packetsOutPerSec / to.capacity.packetsOutPerSec) * 1000) / 1000 : 0;
@@ -76,6 +86,7 @@ export async function runForwarding(ctx: BenchContext): Promise<ForwardingResult
       udpRelay: relayResult,
       ratioToBareMediasoup: ratio(conferoResult, bareResult),
       ratioToUdpRelay: ratio(conferoResult, relayResult),
+      srtp: { media: SRTP_MEDIA_DESCRIPTION, confero: conferoSrtp, bareMediasoup: bareSrtp, ratioToBareMediasoup: ratio(conferoSrtp, bareSrtp) },
       pinning: `${placement.description} Steps: ${plan.subscribers.join(', ')} subscribers (mediasoup systems up to ${MAX_MEDIASOUP_SUBSCRIBERS}: one port each), ${plan.warmUpMs} ms warm-up then a ${plan.windowMs} ms window each; then up to 4 probes bisecting between the last passing and the first failing step (to 5 subscribers or 5 %)`,
     };
   } finally {
