@@ -118,6 +118,15 @@ describe('npm run bench -- --quick', () => {
     expect(typeof f.pinning).toBe('string');
   });
 
+  it('forwarding over SRTP: Confero and bare mediasoup measured with SRTP subscribers, ratio positive', () => {
+    const f = result.forwarding!;
+    expect(f.srtp.media).toMatch(/SRTP/);
+    expectSystem(f.srtp.confero, 'srtp.confero');
+    expectSystem(f.srtp.bareMediasoup, 'srtp.bareMediasoup');
+    expect(f.srtp.ratioToBareMediasoup).toBeGreaterThan(0);
+    expect(Number.isFinite(f.srtp.ratioToBareMediasoup)).toBe(true);
+  });
+
   it('time to first frame: ordered percentiles for browser and sim', () => {
     const t = result.ttff!;
     expectPercentiles(t.browser, 'ttff.browser');
