@@ -45,11 +45,12 @@ const newConsumer = {
 };
 
 describe('Chat', () => {
-  it('routes received messages as chat events with the sender name from the peer list', async () => {
+  it('holds remote chat channels until attach (after the media), then routes their messages with the sender name from the peer list', async () => {
     const { events, seen } = recorder();
     const chat = new Chat(events, (peerId) => (peerId === 'peer1' ? 'Ada' : 'unknown'));
     const dataConsumer = fakeEmitterObject({ id: 'dc1' });
-    const link = { closed: false, recvTransport: { consumeData: async () => dataConsumer } } as unknown as RoomLink;
+    const consumeData = vi.fn(async () => dataConsumer);
+    const link = { closed: false, sendSctp: false, recvTransport: { consumeData } } as unknown as RoomLink;
     await chat.addConsumer(link, {
       dataConsumerId: 'dc1',
       dataProducerId: 'dp1',
@@ -58,6 +59,9 @@ describe('Chat', () => {
       label: 'chat',
       protocol: '',
     });
+    expect(consumeData).not.toHaveBeenCalled();
+    await chat.attach(link);
+    expect(consumeData).toHaveBeenCalledTimes(1);
     dataConsumer.fire('message', JSON.stringify({ text: 'hello', displayName: 'spoofed' }));
     dataConsumer.fire('message', new TextEncoder().encode(JSON.stringify({ text: 'bytes' })).buffer);
     dataConsumer.fire('message', 'not json');

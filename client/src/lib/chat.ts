@@ -21,6 +21,12 @@ export class Chat {
   readonly #displayNameOf: (peerId: string) => string;
   #producer: types.DataProducer | undefined;
   readonly #consumers = new Map<string, types.DataConsumer>();
+  /**
+   * Remote chat channels announced before attach(), i.e. while the room's media is being set up: the
+   * first one costs a renegotiation of the receive transport (its SCTP section), which would otherwise
+   * queue in front of the media consumers' and hold back the first picture. Undefined once attached.
+   */
+  #held: { link: RoomLink; info: NotificationData<'newDataConsumer'> }[] | undefined = [];
 
   constructor(events: Pick<Emitter<SessionEvents>, 'emit'>, displayNameOf: (peerId: string) => string) {
     this.#events = events;
@@ -32,19 +38,33 @@ export class Chat {
     return this.#producer !== undefined && !this.#producer.closed && this.#producer.readyState === 'open';
   }
 
-  /** Opens our chat DataProducer on a new link (when the server gave the transport SCTP). */
+  /**
+   * Chat on a new link, once its media is under way: the remote chat channels held so far, and our chat
+   * DataProducer (when the server gave the send transport SCTP).
+   */
   async attach(link: RoomLink): Promise<void> {
-    if (link.closed || !link.sendSctp) return;
-    const producer = await link.sendTransport.produceData({ ordered: true, label: CHAT_LABEL });
-    if (link.closed) {
-      producer.close();
-      return;
+    const held = (this.#held ?? []).filter((entry) => entry.link === link);
+    this.#held = undefined;
+    const consuming = held.map(({ info }) => this.addConsumer(link, info));
+    try {
+      if (link.closed || !link.sendSctp) return;
+      const producer = await link.sendTransport.produceData({ ordered: true, label: CHAT_LABEL });
+      if (link.closed) {
+        producer.close();
+        return;
+      }
+      this.#producer = producer;
+    } finally {
+      await Promise.all(consuming);
     }
-    this.#producer = producer;
   }
 
   async addConsumer(link: RoomLink, info: NotificationData<'newDataConsumer'>): Promise<void> {
     if (info.label !== CHAT_LABEL || this.#consumers.has(info.dataConsumerId)) return;
+    if (this.#held) {
+      this.#held.push({ link, info });
+      return;
+    }
     let consumer: types.DataConsumer;
     try {
       consumer = await link.recvTransport.consumeData({
@@ -67,6 +87,7 @@ export class Chat {
   }
 
   removeConsumer(dataConsumerId: string): void {
+    this.#held = this.#held?.filter((entry) => entry.info.dataConsumerId !== dataConsumerId);
     this.#consumers.get(dataConsumerId)?.close();
     this.#consumers.delete(dataConsumerId);
   }
@@ -83,6 +104,7 @@ export class Chat {
 
   /** Forgets the link's DataChannels (closing the transports closed them). */
   reset(): void {
+    this.#held = [];
     this.#producer?.close();
     this.#producer = undefined;
     for (const consumer of this.#consumers.values()) consumer.close();
