@@ -62,7 +62,14 @@ describe('browser bots in a real call', { timeout: 120_000 }, () => {
 
   it('three bots in two browsers join, and every bot receives audio and video from every other publisher', async () => {
     bots.push(...specs.map((spec) => factory.create(spec)));
+    // The watcher opens its page at the join form first, as someone who has yet to press Join: it is not
+    // in the room (and has no signalling socket) until start() fills in the name and joins.
+    const preparedAt = Date.now();
+    await bots[2]!.prepare!();
+    expect(server.directory.get(ROOM)?.peers.size ?? 0).toBe(0);
+    expect(bots[2]!.snapshot().wsOpenAt).toBeUndefined();
     await Promise.all(bots.map((bot) => bot.start()));
+    expect(bots[2]!.snapshot().wsOpenAt).toBeGreaterThan(preparedAt);
     expect(factory.browserCount).toBe(2);
     expect(factory.browserPids()).toHaveLength(2);
 
@@ -149,11 +156,12 @@ describe('browser bots in a real call', { timeout: 120_000 }, () => {
     const ours = processTree(factory.browserPids());
     expect(ours.length).toBeGreaterThan(2); // two browsers and their renderers, GPU, network… processes
     const profiles = factory.browserPids().map((pid) => /--user-data-dir=([^\0]+)/.exec(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'))![1]!);
-    // Bots fill browsers in the order they start: pub-1 and pub-2 share the first, the watcher has the second.
-    const firstBrowser = processTree(factory.browserPids().slice(0, 1));
+    // Bots fill browsers in the order they open pages: the watcher (prepared first) and pub-1 share the
+    // first, pub-2 has the second to itself.
+    const secondBrowser = processTree(factory.browserPids().slice(1, 2));
     await bots[1]!.close();
     expect(factory.browserCount).toBe(1);
-    expect(firstBrowser.filter(isRunning)).toEqual([]);
+    expect(secondBrowser.filter(isRunning)).toEqual([]);
     expect(bots[2]!.snapshot().state).toBe('joined');
 
     await factory.close();

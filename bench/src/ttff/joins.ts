@@ -86,12 +86,7 @@ export async function runBurst(
   settings: JoinerSettings,
   label: string,
 ): Promise<JoinSample[]> {
-  const intervalMs = 1000 / plan.joinsPerSec;
-  const t0 = performance.now();
-  const running: Promise<JoinSample>[] = [];
-  for (let i = 0; i < plan.joins; i++) {
-    const wait = t0 + i * intervalMs - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  const joiners = Array.from({ length: plan.joins }, (_, i) => {
     const kind: JoinerKind = i % plan.browserEvery === 0 ? 'browser' : 'sim';
     const bot = factories[kind].create({
       url: settings.url,
@@ -101,6 +96,18 @@ export async function runBurst(
       // join path, what is measured (the page still runs its whole join, chat channel included).
       publish: null,
     });
+    return { kind, bot };
+  });
+  // Every page is open at its join form before the first join, as people who opened the link and are
+  // about to press Join: a page's load (a renderer, the app's scripts) is not the join path, and a burst
+  // of loads would saturate 2 cores and time them instead. A page that could not open fails its join.
+  await Promise.allSettled(joiners.map(({ bot }) => bot.prepare?.()));
+  const intervalMs = 1000 / plan.joinsPerSec;
+  const t0 = performance.now();
+  const running: Promise<JoinSample>[] = [];
+  for (const [i, { kind, bot }] of joiners.entries()) {
+    const wait = t0 + i * intervalMs - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     running.push(measureJoiner(bot, kind, settings));
   }
   return Promise.all(running);

@@ -65,6 +65,11 @@ export interface Bot {
   readonly spec: BotSpec;
   /** Connects, joins and publishes; resolves when joined (media may still be on its way), rejects on failure. */
   start(): Promise<void>;
+  /**
+   * Optional: does ahead of start() what a join does not depend on (a browser bot opens the page at its
+   * join form, as a person who opened the link and has yet to press Join), so start() times the join alone.
+   */
+  prepare?(): Promise<void>;
   snapshot(): BotSnapshot;
   /** Leaves and releases everything (sockets, peer connections, pages). Never throws. */
   close(): Promise<void>;

@@ -54,6 +54,8 @@ export class BrowserBot implements Bot {
   /** The page's own warnings about its devices ("camera unavailable …") while starting. */
   readonly #startWarnings: string[] = [];
   #started: Promise<void> | undefined;
+  /** prepare(): the page is open at its join form. */
+  #prepared: Promise<Page> | undefined;
   #released: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   /** Rejects when the bot fails or is closed while starting, so start() stops waiting at once. */
@@ -70,6 +72,11 @@ export class BrowserBot implements Bot {
   start(): Promise<void> {
     this.#started ??= this.#start();
     return this.#started;
+  }
+
+  prepare(): Promise<void> {
+    this.#prepared ??= this.#open(true);
+    return this.#prepared.then(() => undefined);
   }
 
   snapshot(): BotSnapshot {
@@ -112,26 +119,49 @@ export class BrowserBot implements Bot {
 
   async #start(): Promise<void> {
     try {
-      if (this.#closing) throw new BotClosedError('closed before it started');
-      const target = botPageFor(this.spec);
-      this.#leasing = this.#settings.pool.acquire(target.origin);
-      this.#leasing.catch(() => undefined);
-      const lease = await Promise.race([this.#leasing, this.#stopped]);
-      const page = await lease.context.newPage();
-      this.#page = page;
-      this.#watchPage(page);
-      await installProbe(page);
-      this.#startPolling(page);
+      const prepared = this.#prepared;
+      const page = prepared ? await Promise.race([prepared, this.#stopped]) : await this.#open(false);
       const deadline = Date.now() + this.#settings.joinTimeoutMs;
-      const loading = page.goto(target.url, { waitUntil: 'domcontentloaded', timeout: this.#settings.joinTimeoutMs }).catch((error: unknown) => {
-        throw new Error(`could not load ${target.url}: ${messageOf(error)}`);
-      });
-      await Promise.race([loading, this.#stopped]);
+      if (prepared) {
+        this.#startPolling(page);
+        // What a person does on the join form: type the name, press Join.
+        await page.evaluate((name) => {
+          const input = document.querySelector<HTMLInputElement>('input[name="name"]')!;
+          input.value = name;
+          input.form!.requestSubmit();
+        }, this.spec.name);
+      }
       await Promise.race([this.#waitForOutcome(page, deadline), this.#stopped]);
     } catch (error) {
       if (!(error instanceof BotClosedError)) this.#fail(messageOf(error));
       throw new Error(`bot ${this.spec.name}: ${this.#error ?? messageOf(error)}`);
     }
+  }
+
+  /** A page of its own with the probe, loaded at the invite link — or at the join form, to join later. */
+  async #open(joinForm: boolean): Promise<Page> {
+    if (this.#closing) throw new BotClosedError('closed before it started');
+    const target = botPageFor(this.spec, joinForm);
+    this.#leasing = this.#settings.pool.acquire(target.origin);
+    this.#leasing.catch(() => undefined);
+    const lease = await Promise.race([this.#leasing, this.#stopped]);
+    const page = await lease.context.newPage();
+    this.#page = page;
+    this.#watchPage(page);
+    await installProbe(page);
+    // A page waiting at its join form has nothing to report yet: start() starts reading it.
+    if (!joinForm) this.#startPolling(page);
+    const loading = page.goto(target.url, { waitUntil: 'domcontentloaded', timeout: this.#settings.joinTimeoutMs }).catch((error: unknown) => {
+      throw new Error(`could not load ${target.url}: ${messageOf(error)}`);
+    });
+    await Promise.race([loading, this.#stopped]);
+    if (joinForm) {
+      const ready = page.waitForSelector('form input[name="name"]', { timeout: this.#settings.joinTimeoutMs }).catch((error: unknown) => {
+        throw new Error(`no join form at ${target.url}: ${messageOf(error)}`);
+      });
+      await Promise.race([ready, this.#stopped]);
+    }
+    return page;
   }
 
   /**

@@ -11,7 +11,8 @@ export interface BotPage {
   url: string;
 }
 
-export function botPageFor(spec: Pick<BotSpec, 'url' | 'room' | 'name' | 'publish' | 'token'>): BotPage {
+/** `joinForm`: leave the name out, so the page shows its join form instead of joining at once. */
+export function botPageFor(spec: Pick<BotSpec, 'url' | 'room' | 'name' | 'publish' | 'token'>, joinForm = false): BotPage {
   let ws: URL;
   try {
     ws = new URL(spec.url);
@@ -30,7 +31,7 @@ export function botPageFor(spec: Pick<BotSpec, 'url' | 'room' | 'name' | 'publis
   const flag = (on: boolean | undefined): string => (on ? '1' : '0');
   const query = new URLSearchParams({
     room: spec.room,
-    name: spec.name,
+    ...(joinForm ? {} : { name: spec.name }),
     video: flag(publish?.video),
     audio: flag(publish?.audio),
     simulcast: flag(publish?.simulcast),
