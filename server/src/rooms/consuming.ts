@@ -50,7 +50,7 @@ export async function consumeProducer(room: Room, peer: Peer, owner: Peer, produ
     return;
   }
   if (peer.closed) {
-    consumer.close();
+    if (!transport.closed) consumer.close(); // as for data consumers below
     return;
   }
   peer.consumers.set(consumer.id, consumer);
@@ -90,7 +90,9 @@ export async function consumeData(room: Room, peer: Peer, owner: Peer, dataProdu
     return;
   }
   if (peer.closed) {
-    dataConsumer.close();
+    // Leaving closed the transport, and with it this consumer in the worker: closing it again would only
+    // make mediasoup log a not-found error.
+    if (!transport.closed) dataConsumer.close();
     return;
   }
   const dataConsumerId = dataConsumer.id;
