@@ -9,7 +9,9 @@
 // (.wrap) with our stand-in from ./subprojects, which exposes the Debian
 // library under the variable names mediasoup's meson.build reads, plus two
 // compatibility headers from ./compat (libsrtp v3 API on libsrtp 2.5,
-// ankerl::unordered_dense on std containers). mediasoup's C++ is not changed.
+// ankerl::unordered_dense on std containers). libsrtp itself is built from
+// Debian's source package with OpenSSL (libsrtp-source.mjs), falling back to
+// Debian's NSS-based binary. mediasoup's C++ is not changed.
 // Use the result with MEDIASOUP_WORKER_BIN=<outFile> (also at npm install time,
 // which then skips the worker download/build).
 
@@ -18,6 +20,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fetchLibsrtpSource } from './libsrtp-source.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -83,6 +86,7 @@ export async function buildWorker({ version, outFile, buildType = 'release', san
 
     log('configure: writing stand-in subprojects');
     await writeStandins(workerDir, log);
+    await fetchLibsrtpSource(path.join(workerDir, 'subprojects', 'libsrtp2'), tmp, log);
     await adaptMesonVersion(workerDir, log);
     const setupArgs = ['setup', 'build', '--buildtype', buildType, '--wrap-mode=nodownload'];
     if (buildType === 'release') setupArgs.push('-Db_ndebug=true');
@@ -105,6 +109,7 @@ export async function buildWorker({ version, outFile, buildType = 'release', san
     });
     log(`compile: done in ${formatElapsed(Date.now() - started)}`);
     await checkKtlsGuard(path.join(workerDir, 'build', 'mediasoup-worker'), log);
+    await reportSrtpLibrary(path.join(workerDir, 'build', 'mediasoup-worker'), log);
 
     // Atomic install: a concurrent reader sees the old binary or the new one.
     await fs.mkdir(path.dirname(outFile), { recursive: true });
@@ -136,8 +141,15 @@ async function checkKtlsGuard(binary, log) {
   log(`check: kTLS BIO guard ${hasGuard ? 'linked' : 'not needed (no BIO_set_callback_ex)'}`);
 }
 
+// Which libsrtp the worker ended up with: linked in (built here with OpenSSL) or Debian's shared one (NSS).
+async function reportSrtpLibrary(binary, log) {
+  const dynamic = await run('readelf', ['-d', binary]);
+  const shared = /\(NEEDED\)\s+Shared library: \[libsrtp2\.so[^\]]*\]/.test(dynamic);
+  log(`check: SRTP from ${shared ? "Debian's shared libsrtp2 (NSS crypto)" : 'libsrtp linked in, built with OpenSSL'}`);
+}
+
 function checkTools() {
-  const missing = ['npm', 'tar', 'meson', 'ninja', 'pkg-config', 'g++', 'flatc', 'nm'].filter(
+  const missing = ['npm', 'tar', 'meson', 'ninja', 'pkg-config', 'g++', 'flatc', 'nm', 'readelf'].filter(
     (tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).error,
   );
   if (missing.length) {
