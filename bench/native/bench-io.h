@@ -16,11 +16,20 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static inline void die(const char *what) {
   fprintf(stderr, "%s: %s\n", what, strerror(errno));
   exit(1);
+}
+
+/* CLOCK_MONOTONIC in ns: every report carries it last, so the bench divides each helper's counts by the
+ * helper's own interval between two reports, not by when the answers happened to reach it. */
+static inline long long monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* A parent that crashes must not leave a helper spinning on a core. */

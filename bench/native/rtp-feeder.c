@@ -18,13 +18,9 @@
 static unsigned long long sent_packets;
 static unsigned long long keyframes;
 
-static void report(void) { printf("sent %llu %llu\n", sent_packets, keyframes); }
+static void report(void) { printf("sent %llu %llu %lld\n", sent_packets, keyframes, monotonic_ns()); }
 
-static long long now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+static long long now_ns(void) { return monotonic_ns(); }
 
 /* A PLI (206/1) or FIR (206/4) anywhere in a compound RTCP packet. */
 static int asks_keyframe(const unsigned char *p, ssize_t len) {

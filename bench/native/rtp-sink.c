@@ -19,7 +19,7 @@ static unsigned ssrc_keys[SSRC_SLOTS];
 static unsigned char ssrc_used[SSRC_SLOTS];
 static unsigned ssrcs_seen;
 
-static void report(void) { printf("received %llu %u\n", received, ssrcs_seen); }
+static void report(void) { printf("received %llu %u %lld\n", received, ssrcs_seen, monotonic_ns()); }
 
 static void note_ssrc(unsigned ssrc) {
   for (unsigned slot = (ssrc * 2654435761u) % SSRC_SLOTS, probes = 0; probes < SSRC_SLOTS; slot = (slot + 1) % SSRC_SLOTS, probes++) {

@@ -16,7 +16,7 @@
 
 static unsigned long long packets_in, packets_out;
 
-static void report(void) { printf("relayed %llu %llu\n", packets_in, packets_out); }
+static void report(void) { printf("relayed %llu %llu %lld\n", packets_in, packets_out, monotonic_ns()); }
 
 int main(int argc, char **argv) {
   if (argc != 6) {

@@ -84,32 +84,34 @@ export async function measureStep(
   await forwarder.setSubscribers(subscribers);
   await sleep(plan.warmUpMs);
   const pid = forwarder.pid;
-  const [sentBefore] = await feeder.counters();
-  const [receivedBefore] = await sink.counters();
+  // Each helper's report ends with its own CLOCK_MONOTONIC (ns): rates come from the helper's interval
+  // between its two reports, so a report answered late (a sink busy draining its socket) skews nothing.
+  const [sentBefore, , feederBefore] = await feeder.counters();
+  const [receivedBefore, , sinkBefore] = await sink.counters();
   const cpuBefore = cpuSecondsOf(pid);
   const coreBefore = coreBusySeconds(plan.forwarderCore);
   const sinkDropsBefore = udpDrops(plan.sinkPort);
   const inputDropsBefore = udpDrops(forwarder.producerAddress.port);
   const startedAt = performance.now();
   await sleep(plan.windowMs);
-  const [sentAfter] = await feeder.counters();
-  const [receivedAfter] = await sink.counters();
+  const [sentAfter, , feederAfter] = await feeder.counters();
+  const [receivedAfter, , sinkAfter] = await sink.counters();
   const cpuAfter = cpuSecondsOf(pid);
   const coreAfter = coreBusySeconds(plan.forwarderCore);
   const sinkDrops = udpDrops(plan.sinkPort) - sinkDropsBefore;
   const inputDrops = udpDrops(forwarder.producerAddress.port) - inputDropsBefore;
   const seconds = (performance.now() - startedAt) / 1000;
-  const sent = sentAfter! - sentBefore!;
-  const received = receivedAfter! - receivedBefore!;
-  const expected = sent * subscribers;
+  const inPerSec = (sentAfter! - sentBefore!) / ((feederAfter! - feederBefore!) / 1e9);
+  const outPerSec = (receivedAfter! - receivedBefore!) / ((sinkAfter! - sinkBefore!) / 1e9);
+  const expectedPerSec = inPerSec * subscribers;
   const cpuSeconds = cpuAfter - cpuBefore;
   const run = {
     subscribers,
-    packetsInPerSec: round(sent / seconds),
-    packetsOutPerSec: round(received / seconds),
-    lossPercent: expected > 0 ? round(Math.max(0, (1 - received / expected) * 100), 3) : 100,
+    packetsInPerSec: round(inPerSec),
+    packetsOutPerSec: round(outPerSec),
+    lossPercent: expectedPerSec > 0 ? round(Math.max(0, (1 - outPerSec / expectedPerSec) * 100), 3) : 100,
     cpuPercent: round((cpuSeconds / seconds) * 100, 1),
-    cpuMsPer1000Packets: received > 0 ? round((cpuSeconds * 1000) / (received / 1000), 3) : 0,
+    cpuMsPer1000Packets: outPerSec > 0 ? round((cpuSeconds * 1000) / ((outPerSec * seconds) / 1000), 3) : 0,
   };
   const coreBusyPercent = coreBefore !== undefined && coreAfter !== undefined ? round(((coreAfter - coreBefore) / seconds) * 100, 1) : undefined;
   return { run, coreBusyPercent, sinkDrops, inputDrops };
