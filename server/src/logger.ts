@@ -13,7 +13,7 @@ export function createLogger(level: LogLevel, format: LogFormat = 'auto', stdout
     level,
     base: { service: 'confero' },
     redact: {
-      paths: ['turnSecret', '*.turnSecret', 'credential', '*.credential', 'iceServers[*].credential', '*.iceServers[*].credential', 'token', '*.token'],
+      paths: ['turnSecret', '*.turnSecret', 'credential', '*.credential', 'iceServers[*].credential', '*.iceServers[*].credential', 'token', '*.token', 'keyBase64', '*.keyBase64', '*.*.keyBase64'],
       censor: '[hidden]',
     },
   };

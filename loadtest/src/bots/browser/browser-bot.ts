@@ -75,6 +75,7 @@ export class BrowserBot implements Bot {
   }
 
   prepare(): Promise<void> {
+    if (this.#started) return Promise.resolve(); // start() already opened the page at the invite link
     this.#prepared ??= this.#open(true);
     return this.#prepared.then(() => undefined);
   }
