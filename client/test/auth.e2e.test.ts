@@ -56,6 +56,13 @@ describe('join links with ?token=', { timeout: 120_000 }, () => {
     const watcher = [...server.directory.get(ROOM)!.peers.values()].find((p) => p.identity === 'watcher')!;
     expect([...watcher.transports.values()].map((t) => t.appData.direction)).toEqual(['recv']);
     expect(watcher.producers.size).toBe(0);
+    // The page offers nothing it may not do: no mic, camera or screen button (the publishers' pages have them).
+    const visible = (page: typeof viewer): Promise<string[]> =>
+      page.$$eval('button[data-action]', (buttons) => buttons.filter((b) => (b as HTMLElement).offsetParent !== null).map((b) => b.dataset.action!));
+    const shown = await visible(viewer);
+    for (const action of ['mic', 'camera', 'screen']) expect(shown, action).not.toContain(action);
+    expect(shown).toContain('leave');
+    expect(await visible(pages[0]!)).toEqual(expect.arrayContaining(['mic', 'camera', 'screen', 'leave']));
     await viewer.close();
     await until(() => server.directory.get(ROOM)!.peers.size === 2);
   });

@@ -143,6 +143,11 @@ export interface ResponseTypes {
     peers: PeerInfo[];
     iceServers: IceServer[];
     limits: Limits;
+    /**
+     * The sources this peer may publish (its access token's grants; all of them on an open server): a page
+     * offers no camera, microphone or screen button it could not use.
+     */
+    publishSources: MediaSource[];
   };
   leave: Record<string, never>;
   createTransport: TransportInfo;

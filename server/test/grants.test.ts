@@ -77,6 +77,12 @@ describe('canPublishSources', () => {
     const none = await peerWith({ canPublishSources: [] });
     await expect(none.publish('webcam')).rejects.toThrow(/canPublishSources: none; this source is camera/);
   });
+
+  it('the join answer says which sources the peer may publish, so a page offers only those', async () => {
+    expect((await peerWith({ canPublishSources: ['camera', 'screen_share'] })).joined!.publishSources).toEqual(['webcam', 'screen']);
+    expect((await peerWith({ canPublish: false })).joined!.publishSources).toEqual([]);
+    expect((await peerWith({})).joined!.publishSources).toEqual(['mic', 'webcam', 'screen', 'screen-audio']);
+  });
 });
 
 describe('canSubscribe', () => {

@@ -61,7 +61,8 @@ export type EndReason = 'closed_by_admin' | 'removed_by_admin' | 'duplicate_iden
 export interface SessionEvents {
   connectionState: ConnectionState;
   /** Every successful join, including rejoins after a reconnection (the peer id changes then). */
-  joined: { peerId: string; room: string };
+  /** In the room; `publishSources`: what this peer's access lets it publish. */
+  joined: { peerId: string; room: string; publishSources: MediaSource[] };
   /** The full, current list of other peers; emitted after every change. */
   peers: RemotePeer[];
   peerJoined: RemotePeer;

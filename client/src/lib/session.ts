@@ -196,9 +196,9 @@ export class ConferenceSession extends Emitter<SessionEvents> {
     for (const transport of link.transports) this.#mediaWatch.watch(transport);
     try {
       if (run.signal.aborted) throw new ConnectionClosedError('left while joining');
-      const { peerId, room, peers } = link.joined;
+      const { peerId, room, peers, publishSources } = link.joined;
       this.#peerId = peerId;
-      this.emit('joined', { peerId, room });
+      this.emit('joined', { peerId, room, publishSources });
       this.#peers.replaceAll(peers);
       link.start({
         onNotification: (notification) => this.#onNotification(link, notification),

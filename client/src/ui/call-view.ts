@@ -117,8 +117,14 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
       mediaNotice.hidden = true;
     }
   });
-  session.on('joined', ({ peerId }) => {
+  // What this peer's access lets it publish: a viewer link gets no mic, camera or screen button.
+  let allowed: string[] = [];
+  session.on('joined', ({ peerId, publishSources }) => {
     document.body.dataset.peerId = peerId;
+    allowed = publishSources;
+    micButton.hidden = !allowed.includes('mic');
+    camButton.hidden = !allowed.includes('webcam');
+    screenButton.hidden = !allowed.includes('screen');
   });
   session.on('peers', (peers) => {
     for (const p of peers) grid.setName(p.id, p.displayName);
@@ -178,7 +184,7 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
   await session.join();
 
   // Publish after joining so a missing device does not keep anyone out of the call.
-  if (params.audio) {
+  if (params.audio && allowed.includes('mic')) {
     try {
       await session.publish(await getMicrophone(choice), { source: 'mic' });
       micOn = true;
@@ -186,7 +192,7 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
       console.warn('microphone unavailable', e);
     }
   }
-  if (params.video) {
+  if (params.video && allowed.includes('webcam')) {
     try {
       const camera = await getCamera(choice);
       await session.publish(camera, { source: 'webcam', simulcast: params.simulcast });

@@ -2,7 +2,7 @@
  * What a peer may do in its room. The rooms layer only sees this interface: the edge decides it at join
  * (from an access token, see auth/permissions.ts, or everything in open mode) and hands it down.
  */
-import type { MethodName, RequestData } from '../../../protocol/src';
+import type { MediaSource, MethodName, RequestData } from '../../../protocol/src';
 
 export interface PeerAccess {
   /** Who the peer is (the token's `sub`); undefined in open mode, where each peer is its own identity. */
@@ -13,14 +13,19 @@ export interface PeerAccess {
   readonly hidden: boolean;
   /** May receive media and data (a receive transport, consumers). */
   readonly canSubscribe: boolean;
+  /** The sources it may publish, told to the client on join (check() enforces them). */
+  readonly publishSources: readonly MediaSource[];
   /** Throws `forbidden`, naming the missing grant, if the peer may not make this request. */
   check<M extends MethodName>(method: M, data: RequestData<M>): void;
 }
 
 /** Open mode: no token, every permission. */
+export const ALL_SOURCES: readonly MediaSource[] = ['mic', 'webcam', 'screen', 'screen-audio'];
+
 export const OPEN_ACCESS: PeerAccess = {
   hidden: false,
   canSubscribe: true,
+  publishSources: ALL_SOURCES,
   check: () => undefined,
 };
 

@@ -139,6 +139,7 @@ export class PeerSession {
         maxProducersPerPeer: this.deps.limits.maxProducersPerPeer,
         maxMessageBytes: this.deps.limits.maxMessageBytes,
       },
+      publishSources: [...access.publishSources],
     };
   }
 
