@@ -47,13 +47,20 @@ function installLogListeners(log: Logger): void {
   mediasoup.setLogEventListeners({
     ondebug: undefined,
     onwarn: (namespace, text) => log.warn({ namespace }, text),
-    // The worker logs every request it rejects ("throwing MediaSoupTypeError: …") at error level, and a
-    // client can make it reject at will (a duplicate SSRC, a consumer closed twice in a race): the
-    // rejection reaches the caller, which answers bad_request (or logs `internal` at error itself).
     onerror: (namespace, text, error) =>
-      /\| throwing MediaSoup\w*Error: /.test(text) ? log.warn({ namespace }, text) : log.error({ namespace, err: error }, text),
+      NOT_SERVER_ERRORS.some((pattern) => pattern.test(text)) ? log.warn({ namespace }, text) : log.error({ namespace, err: error }, text),
   });
 }
+
+/**
+ * Worker lines mediasoup logs at error level that are no error of the server: every request the worker
+ * rejects ("throwing MediaSoupTypeError: …" — a client can make it reject at will, a duplicate SSRC or a
+ * consumer closed twice in a race; the rejection reaches the caller, which answers bad_request or logs
+ * `internal` itself), and a write to its channel after the server closed it while shutting the worker
+ * down (seen on Ctrl-C: "uv_try_write() failed, trying uv_write(): broken pipe"). A worker that really
+ * loses its channel dies, and that is logged at error.
+ */
+const NOT_SERVER_ERRORS = [/\| throwing MediaSoup\w*Error: /, /uv_try_write\(\) failed, trying uv_write\(\): broken pipe/];
 
 export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   readonly #config: MediaConfig;
