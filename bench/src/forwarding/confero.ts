@@ -153,9 +153,8 @@ export class ConferoForwarder implements Forwarder {
         displayName: `subscriber-${index}`,
         rtpCapabilities: this.#capabilities!,
       });
-      const srtp = this.setup.srtp;
-      const recv = await peer.request('createTransport', { direction: 'recv', type: 'plain', ...(srtp ? { srtp } : {}) });
-      const key = srtp ? { srtpParameters: SINK_SRTP_PARAMETERS } : {};
+      const recv = await peer.request('createTransport', { direction: 'recv', type: 'plain', srtp: this.setup.srtp });
+      const key = this.setup.srtp ? { srtpParameters: SINK_SRTP_PARAMETERS } : {};
       await peer.request('connectTransport', { transportId: recv.transportId, ip: '127.0.0.1', port: this.setup.sinkPort, ...key });
       await peer.request('resumeConsumer', { consumerId: await consumerId });
       return peer;

@@ -14,7 +14,7 @@ import type { BenchContext, ForwardingResult, ForwardingSystem } from '../types'
 import { BareMediasoupForwarder } from './bare-mediasoup';
 import { ConferoForwarder } from './confero';
 import { FEED, MAX_MEDIASOUP_SUBSCRIBERS, MEDIA_DESCRIPTION, PORTS, SRTP_MEDIA_DESCRIPTION } from './feed';
-import { measureSystem, type Forwarder, type StepPlan } from './measure';
+import { KNEE_DESCRIPTION, measureSystem, type Forwarder, type StepPlan } from './measure';
 import { compileHelper, NativeHelper } from './native';
 import { placeThisProcess, unpinned, type PinningPlan } from './pinning';
 import { UdpRelayForwarder } from './udp-relay';
@@ -87,7 +87,7 @@ export async function runForwarding(ctx: BenchContext): Promise<ForwardingResult
       ratioToBareMediasoup: ratio(conferoResult, bareResult),
       ratioToUdpRelay: ratio(conferoResult, relayResult),
       srtp: { media: SRTP_MEDIA_DESCRIPTION, confero: conferoSrtp, bareMediasoup: bareSrtp, ratioToBareMediasoup: ratio(conferoSrtp, bareSrtp) },
-      pinning: `${placement.description} Steps: ${plan.subscribers.join(', ')} subscribers (mediasoup systems up to ${MAX_MEDIASOUP_SUBSCRIBERS}: one port each), ${plan.warmUpMs} ms warm-up then a ${plan.windowMs} ms window each; then up to 4 probes bisecting between the last passing and the first failing step (to 5 subscribers or 5 %)`,
+      pinning: `${placement.description} Steps: ${plan.subscribers.join(', ')} subscribers (mediasoup systems up to ${MAX_MEDIASOUP_SUBSCRIBERS}: one port each), ${plan.warmUpMs} ms warm-up then a ${plan.windowMs} ms window each; ${KNEE_DESCRIPTION}`,
     };
   } finally {
     await sink?.stop();

@@ -187,7 +187,9 @@ async function measureWithRetry(
 
 /** Finest resolution of the knee: 5 subscribers, or 5 % of the last passing step. */
 const KNEE_RESOLUTION = (passing: number): number => Math.max(5, Math.round(passing * 0.05));
-const KNEE_PROBES = 4; // index.ts says so in the result's `pinning` text
+const KNEE_PROBES = 4;
+/** How the knee is refined, for the result's description of the method. */
+export const KNEE_DESCRIPTION = `then up to ${KNEE_PROBES} probes bisecting between the last passing and the first failing step (to 5 subscribers or 5 %)`;
 
 /**
  * The coarse steps leave the capacity anywhere between the last passing step and the failing one (50 vs

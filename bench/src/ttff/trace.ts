@@ -15,6 +15,7 @@ import { createBrowserBotFactory } from '../../../loadtest/src/bots/browser';
 import { BASE_CHROMIUM_ARGS } from '../../../loadtest/src/bots/browser/chromium-flags';
 import { resolveChromium } from '../../../loadtest/src/bots/browser/chromium-path';
 import { botPageFor } from '../../../loadtest/src/bots/browser/page-url';
+import { percentile } from '../../../loadtest/src/stats';
 import { startServer } from '../server-process';
 
 const ROOM = 'trace';
@@ -146,8 +147,8 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`\nmedians over ${timelines.length} joins, ms from the signalling socket's opening:\n`);
     for (const [name, pattern] of MILESTONES) {
-      const values = timelines.flatMap((t) => t.filter((e) => pattern.test(e.what)).slice(0, 1).map((e) => e.at)).sort((a, b) => a - b);
-      const median = values.length ? values[Math.floor(values.length / 2)]! : NaN;
+      const values = timelines.flatMap((t) => t.find((e) => pattern.test(e.what))?.at ?? []);
+      const median = percentile(values, 50) ?? NaN;
       process.stdout.write(`  ${name.padEnd(26)} ${median.toFixed(1).padStart(8)}  (${values.length} joins)\n`);
     }
   } finally {
