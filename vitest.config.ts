@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 const exclusive = [
   'client/test/**/*.test.ts',
-  'loadtest/test/{browser-bots,cli.e2e,token-bots,sim-bots}.test.ts',
+  'loadtest/test/{browser-bots,cli.e2e,token-bots,sim-bots,recorded-media}.test.ts',
   'bench/test/**/*.test.ts',
 ];
 

@@ -3,15 +3,18 @@
  * signalling socket opening, for the first remote video — in Chromium (first frame presented) and in a
  * sim bot (first RTP packet) — at 1, 5 and 10 joins a second.
  *
- * A real Confero server in its own process, two browser-bot publishers (camera and microphone), then
- * bursts of joiners (joins.ts). Run alone: `npx tsx bench/src/ttff/index.ts [--quick]` prints the JSON.
+ * A real Confero server in its own process, two publishers (camera and microphone), then bursts of
+ * joiners (joins.ts). The publishers are sim bots sending recorded VP8 and Opus (real media Chromium
+ * decodes; a keyframe at their next frame when asked, as an encoder does): two Chromium publishers
+ * would take half of this machine's 2 cores for capture and encoding, and the joins would time that.
+ * Run alone: `npx tsx bench/src/ttff/index.ts [--quick] [--publishers browser]` prints the JSON.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createBrowserBotFactory } from '../../../loadtest/src/bots/browser';
 import { createSimBotFactory } from '../../../loadtest/src/bots/sim';
-import type { Bot } from '../../../loadtest/src/bots/types';
+import type { Bot, BotFactory } from '../../../loadtest/src/bots/types';
 import { percentiles as loadtestPercentiles } from '../../../loadtest/src/stats';
 import type { BenchContext, Percentiles, TtffAtRate, TtffResult } from '../types';
 import { runBurst, type BurstPlan, type JoinSample } from './joins';
@@ -34,13 +37,18 @@ function plans(quick: boolean): BurstPlan[] {
   }));
 }
 
-export async function runTtff(ctx: BenchContext): Promise<TtffResult> {
+export type PublisherKind = 'sim' | 'browser';
+
+export async function runTtff(ctx: BenchContext, publisherKind: PublisherKind = 'sim'): Promise<TtffResult> {
   const server = await startServer({ portBase: ctx.portBase, maxPeersPerRoom: 500, log: ctx.log });
   const browsers = createBrowserBotFactory({ botsPerBrowser: 50, log: ctx.log, joinTimeoutMs: JOIN_TIMEOUT_MS, pollIntervalMs: 100 });
-  const publisherBrowsers = createBrowserBotFactory({ botsPerBrowser: 2, log: ctx.log, joinTimeoutMs: 30_000, pollIntervalMs: 1_000 });
+  const publisherFactory =
+    publisherKind === 'browser'
+      ? createBrowserBotFactory({ botsPerBrowser: 2, log: ctx.log, joinTimeoutMs: 30_000, pollIntervalMs: 1_000 })
+      : createSimBotFactory({ log: ctx.log, media: 'recorded' });
   const sims = createSimBotFactory({ log: ctx.log });
   try {
-    const publishers = await startPublishers(publisherBrowsers, server.wsUrl);
+    const publishers = await startPublishers(publisherFactory, server.wsUrl);
     const publisherIds = (): string[] => publishers.map((p) => p.snapshot().peerId).filter((id): id is string => id !== undefined);
     const settings = { url: server.wsUrl, room: ROOM, publisherIds, timeoutMs: MEASURE_TIMEOUT_MS };
     // One untimed join first: the first page of a browser pays for its launch, the server for its JIT.
@@ -58,12 +66,12 @@ export async function runTtff(ctx: BenchContext): Promise<TtffResult> {
     }
     return { browser: summarize(all, 'browser'), sim: summarize(all, 'sim'), byRate };
   } finally {
-    await Promise.allSettled([browsers.close(), publisherBrowsers.close(), sims.close()]);
+    await Promise.allSettled([browsers.close(), publisherFactory.close(), sims.close()]);
     await server.stop();
   }
 }
 
-async function startPublishers(factory: ReturnType<typeof createBrowserBotFactory>, url: string): Promise<Bot[]> {
+async function startPublishers(factory: BotFactory, url: string): Promise<Bot[]> {
   const publishers = [0, 1].map((i) =>
     factory.create({ url, room: ROOM, name: `publisher-${i}`, publish: { audio: true, video: true, simulcast: false } }),
   );
@@ -90,13 +98,14 @@ function describe(samples: JoinSample[], kind: JoinSample['kind']): string {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const quick = process.argv.includes('--quick');
+  const publisherKind: PublisherKind = process.argv.includes('browser') ? 'browser' : 'sim';
   const portArg = process.argv.find((a) => a.startsWith('--port-base='));
   runTtff({
     quick,
     log: (line) => process.stderr.write(`${line}\n`),
     portBase: portArg ? Number(portArg.split('=')[1]) : 13000,
     workDir: os.tmpdir(),
-  }).then(
+  }, publisherKind).then(
     (result) => {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       process.exit(0);

@@ -9,6 +9,8 @@
  */
 import type { BotFactory, BotSpec } from '../types';
 import { MediaClock } from './media-clock';
+import { SIMULCAST_LAYERS, SINGLE_LAYER } from './publisher';
+import { loadRecordedMedia, type RecordedMedia } from './recorded-media';
 import { SimBot, type Impairment } from './sim-bot';
 
 export { SimBot, type Impairment, type SimBotCounters } from './sim-bot';
@@ -18,6 +20,12 @@ export interface SimBotFactoryOptions {
   log?: (line: string) => void;
   /** Deliberate packet loss for every bot of this factory (default none). */
   impairment?: Impairment;
+  /**
+   * What publishing bots send: 'synthetic' filler (default: no encoder, nothing a browser decodes) or
+   * 'recorded' real Opus and VP8 (recorded-media.ts, encoded once with Chromium and cached), so that
+   * people and browser bots in the room hear and see them.
+   */
+  media?: 'synthetic' | 'recorded';
 }
 
 export interface SimBotFactory extends BotFactory {
@@ -35,11 +43,23 @@ export function createSimBotFactory(options: SimBotFactoryOptions = {}): SimBotF
   const clock = new MediaClock((error) => log(`sim bots: media clock: ${(error as Error)?.message ?? String(error)}`));
   const bots = new Set<SimBot>();
   let closed = false;
+  // Loaded (encoded the first time) for the layers a bot sends, when the first such bot starts.
+  const recorded = new Map<boolean, Promise<RecordedMedia>>();
+  const loadRecorded = (simulcast: boolean): Promise<RecordedMedia> => {
+    let media = recorded.get(simulcast);
+    if (!media) recorded.set(simulcast, (media = loadRecordedMedia(simulcast ? SIMULCAST_LAYERS : [SINGLE_LAYER], log)));
+    return media;
+  };
   return {
     create(spec: BotSpec): SimBot {
       if (closed) throw new Error('this sim bot factory is closed');
       checkSpec(spec);
-      const bot = new SimBot({ ...spec, publish: spec.publish ? { ...spec.publish } : null }, { clock, log, impairment });
+      const bot = new SimBot({ ...spec, publish: spec.publish ? { ...spec.publish } : null }, {
+        clock,
+        log,
+        impairment,
+        ...(options.media === 'recorded' ? { recorded: loadRecorded } : {}),
+      });
       bots.add(bot);
       return bot;
     },

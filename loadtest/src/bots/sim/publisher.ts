@@ -15,6 +15,7 @@ import { Cadence, type MediaClock } from './media-clock';
 import { ntpNow, readRtcp, senderReport } from './rtcp';
 import { isRtcp, randomSsrc } from './rtp';
 import type { AnswerSection } from './sdp';
+import { layerKey, type RecordedMedia } from './recorded-media';
 import { OpusSource, OutgoingStream, RetransmissionBuffer, Vp8Source, type Vp8Layer } from './synthetic-media';
 import { TransportLink } from './transport-link';
 
@@ -35,12 +36,12 @@ const RETRANSMISSION_HISTORY = 128;
  * At 250 kbit/s a delta frame (~1 KB) fits one packet, as a browser's would at that rate; packets per
  * second, not bytes, are what a bot (and the SFU) pay for.
  */
-const SIMULCAST_LAYERS: Vp8Layer[] = [
+export const SIMULCAST_LAYERS: Vp8Layer[] = [
   { width: 320, height: 180, bitrate: 60_000 },
   { width: 640, height: 360, bitrate: 125_000 },
   { width: 1280, height: 720, bitrate: 250_000 },
 ];
-const SINGLE_LAYER: Vp8Layer = { width: 640, height: 360, bitrate: 250_000 };
+export const SINGLE_LAYER: Vp8Layer = { width: 640, height: 360, bitrate: 250_000 };
 
 /** A random phase per bot spreads everyone's packets over the clock's tick instead of one burst. */
 const randomPhase = (now: number, period: number): number => now + Math.random() * period;
@@ -69,6 +70,8 @@ export interface PublisherOptions {
   onFailed: (reason: string) => void;
   /** Test impairment: the fraction of first transmissions dropped (as if lost on the way); NACKs repair video. */
   sendLoss?: number;
+  /** Real Opus and VP8 to send in a loop instead of synthetic filler (for browsers in the room). */
+  recorded?: RecordedMedia;
 }
 
 export class Publisher {
@@ -104,7 +107,7 @@ export class Publisher {
     media.addOpusCodec(codecs.audio.payloadType);
     media.addSSRC(stream.ssrc, cname, cname, 'audio');
     const track = this.#link.addTrack(media);
-    const audio = { source: new OpusSource(stream), track, open: false, cadence: new Cadence(AUDIO_PACKET_MS, randomPhase(now, AUDIO_PACKET_MS)) };
+    const audio = { source: new OpusSource(stream, this.#options.recorded?.audio), track, open: false, cadence: new Cadence(AUDIO_PACKET_MS, randomPhase(now, AUDIO_PACKET_MS)) };
     this.#audio = audio;
     this.#watchTrack(track, () => (audio.open = true));
   }
@@ -113,7 +116,13 @@ export class Publisher {
     const { codecs, cname, plan } = this.#options;
     const layers = plan.simulcast ? SIMULCAST_LAYERS : [SINGLE_LAYER];
     const sources = layers.map(
-      (layer) => new Vp8Source(new OutgoingStream(randomSsrc(), codecs.video.payloadType, codecs.video.clockRate, now), layer, FRAMES_PER_SECOND),
+      (layer) =>
+        new Vp8Source(
+          new OutgoingStream(randomSsrc(), codecs.video.payloadType, codecs.video.clockRate, now),
+          layer,
+          FRAMES_PER_SECOND,
+          this.#options.recorded?.video.get(layerKey(layer)),
+        ),
     );
     const media = new nodeDataChannel.Video(VIDEO_MID, 'SendOnly');
     media.addVP8Codec(codecs.video.payloadType);

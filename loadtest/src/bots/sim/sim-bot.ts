@@ -17,6 +17,7 @@ import { PROTOCOL_VERSION } from '../../../../client/src/lib/protocol';
 import { botCodecs, receiveCapabilities } from './codecs';
 import type { MediaClock } from './media-clock';
 import { Publisher, type PublisherCounters } from './publisher';
+import type { RecordedMedia } from './recorded-media';
 import { Subscriber, type SubscriberCounters } from './subscriber';
 
 /** Per signalling request; generous because a loaded server answers slowly, not never. */
@@ -42,6 +43,8 @@ export interface SimBotOptions {
   clock: MediaClock;
   log: (line: string) => void;
   impairment?: Impairment;
+  /** Real Opus/VP8 to publish (loaded once per factory), instead of synthetic filler. */
+  recorded?: (simulcast: boolean) => Promise<RecordedMedia>;
 }
 
 export class SimBot implements Bot {
@@ -49,6 +52,7 @@ export class SimBot implements Bot {
   readonly #clock: MediaClock;
   readonly #log: (line: string) => void;
   readonly #impairment: Impairment;
+  readonly #recorded: SimBotOptions['recorded'];
   #state: BotState = 'starting';
   #error: string | undefined;
   #peerId: string | undefined;
@@ -67,6 +71,7 @@ export class SimBot implements Bot {
     this.#clock = options.clock;
     this.#log = options.log;
     this.#impairment = options.impairment ?? {};
+    this.#recorded = options.recorded;
   }
 
   async start(): Promise<void> {
@@ -163,6 +168,7 @@ export class SimBot implements Bot {
     // Send first, as the real client does: creating the receive transport is what makes the server
     // announce the media already in the room.
     if (plan && (plan.audio || plan.video)) {
+      const recorded = await this.#recorded?.(plan.simulcast);
       const info = await signalling.request('createTransport', { direction: 'send' });
       this.#assertRunning();
       this.#publisher = new Publisher({
@@ -175,6 +181,7 @@ export class SimBot implements Bot {
         clock: this.#clock,
         onFailed,
         sendLoss: this.#impairment.sendLoss,
+        recorded,
       });
       await this.#publisher.start();
     }

@@ -11,9 +11,13 @@
  *   6386 §9.1): that is how mediasoup tells keyframes, which it needs to start and switch consumers.
  *   Frame contents are filler: a browser receiving them would not decode a picture.
  *
+ * Either source can instead send a recorded clip in a loop (recorded-media.ts: real Opus and VP8 that a
+ * browser decodes), packetized the same way; a keyframe request then restarts the VP8 loop at its keyframe.
+ *
  * RTP timestamps follow the wall clock (as a capture clock would), so a late timer shows up as sender
  * delay rather than as receiver jitter.
  */
+import type { EncodedFrame } from './recorded-media';
 import { allocateRtpPacket, RTP_HEADER_BYTES } from './rtp';
 
 /** RTP payload bytes per packet: with headers and SRTP the UDP payload stays under 1200 bytes. */
@@ -65,14 +69,25 @@ export class OutgoingStream {
 
 export class OpusSource {
   readonly stream: OutgoingStream;
+  readonly #clip: EncodedFrame[] | undefined;
+  #next = 0;
 
-  constructor(stream: OutgoingStream) {
+  constructor(stream: OutgoingStream, clip?: EncodedFrame[]) {
     this.stream = stream;
+    this.#clip = clip;
   }
 
   /** One 20 ms packet. */
   packet(nowMs: number): Buffer {
-    const packet = this.stream.packet(this.stream.timestampAt(nowMs), false, OPUS_PAYLOAD_BYTES);
+    const timestamp = this.stream.timestampAt(nowMs);
+    if (this.#clip) {
+      const { data } = this.#clip[this.#next]!;
+      this.#next = (this.#next + 1) % this.#clip.length;
+      const packet = this.stream.packet(timestamp, false, data.length);
+      data.copy(packet, RTP_HEADER_BYTES);
+      return packet;
+    }
+    const packet = this.stream.packet(timestamp, false, OPUS_PAYLOAD_BYTES);
     packet[RTP_HEADER_BYTES] = (31 << 3) | 0; // TOC: config 31 (CELT FB 20 ms), mono, code 0 (one frame)
     FILLER.copy(packet, RTP_HEADER_BYTES + 1, 0, OPUS_PAYLOAD_BYTES - 1);
     return packet;
@@ -93,12 +108,16 @@ export class Vp8Source {
   #tl0PicIdx = Math.floor(Math.random() * 0xff);
   /** The first frame is a keyframe; later ones only when requested. */
   #keyFrameWanted = true;
+  /** Keyframes sent at the start or on request (a recorded clip's own keyframe on each loop not counted). */
   keyFrames = 0;
+  readonly #clip: EncodedFrame[] | undefined;
+  #next = 0;
 
-  constructor(stream: OutgoingStream, layer: Vp8Layer, framesPerSecond: number) {
+  constructor(stream: OutgoingStream, layer: Vp8Layer, framesPerSecond: number, clip?: EncodedFrame[]) {
     this.stream = stream;
     this.#layer = layer;
     this.#deltaFrameBytes = Math.max(100, Math.round(layer.bitrate / 8 / framesPerSecond));
+    this.#clip = clip;
   }
 
   /** The next frame will be a keyframe (a PLI or FIR asked for one). */
@@ -111,7 +130,13 @@ export class Vp8Source {
     const keyFrame = this.#keyFrameWanted;
     this.#keyFrameWanted = false;
     if (keyFrame) this.keyFrames++;
-    const frameBytes = keyFrame ? this.#deltaFrameBytes * KEYFRAME_FACTOR : this.#deltaFrameBytes;
+    let recorded: Buffer | undefined;
+    if (this.#clip) {
+      if (keyFrame) this.#next = 0; // the clip's keyframe
+      recorded = this.#clip[this.#next]!.data;
+      this.#next = (this.#next + 1) % this.#clip.length;
+    }
+    const frameBytes = recorded?.length ?? (keyFrame ? this.#deltaFrameBytes * KEYFRAME_FACTOR : this.#deltaFrameBytes);
     const timestamp = this.stream.timestampAt(nowMs);
     const chunk = MAX_PAYLOAD - VP8_DESCRIPTOR_BYTES;
     const count = Math.ceil(frameBytes / chunk);
@@ -122,8 +147,12 @@ export class Vp8Source {
       const packet = this.stream.packet(timestamp, i === count - 1, VP8_DESCRIPTOR_BYTES + bytes);
       this.#writeDescriptor(packet, i === 0);
       const payload = RTP_HEADER_BYTES + VP8_DESCRIPTOR_BYTES;
-      FILLER.copy(packet, payload, 0, bytes);
-      if (i === 0) this.#writeFrameHeader(packet, payload, keyFrame, frameBytes);
+      if (recorded) {
+        recorded.copy(packet, payload, i * chunk, i * chunk + bytes);
+      } else {
+        FILLER.copy(packet, payload, 0, bytes);
+        if (i === 0) this.#writeFrameHeader(packet, payload, keyFrame, frameBytes);
+      }
       packets.push(packet);
     }
     this.#pictureId = (this.#pictureId + 1) & 0x7fff;
