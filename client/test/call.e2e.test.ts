@@ -179,8 +179,30 @@ describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
 describe('the join page', { timeout: 60_000 }, () => {
   it('prefills the room, previews camera and microphone, and joins with the chosen name', async () => {
     const page = await browser.newParticipant();
+    // Counts the page's peer connections and which of them came before its signalling socket.
+    await page.evaluateOnNewDocument(() => {
+      const seen: string[] = [];
+      (globalThis as unknown as { __pcs: string[] }).__pcs = seen;
+      const NativePc = globalThis.RTCPeerConnection;
+      globalThis.RTCPeerConnection = class extends NativePc {
+        constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+          super(...args);
+          seen.push('pc');
+        }
+      };
+      const NativeWs = globalThis.WebSocket;
+      globalThis.WebSocket = class extends NativeWs {
+        constructor(...args: ConstructorParameters<typeof WebSocket>) {
+          super(...args);
+          seen.push('ws');
+        }
+      };
+    });
     await page.goto(`${server.baseUrl}/?room=${ROOM}-join`);
     await page.waitForSelector('input[name="room"]');
+    // While the form shows, the browser's WebRTC capabilities are worked out (one throwaway peer
+    // connection per direction), so joining does not wait for them.
+    await page.waitForFunction(() => (globalThis as unknown as { __pcs: string[] }).__pcs.length >= 2, { timeout: 5_000 });
     expect(await page.$eval('input[name="room"]', (el) => (el as HTMLInputElement).value)).toBe(`${ROOM}-join`);
     await page.waitForFunction(() => (document.querySelector('video[data-preview]') as HTMLVideoElement | null)?.videoWidth! > 0, { timeout: 10_000 });
     await page.waitForFunction(() => Number((document.querySelector('[data-mic-meter]') as HTMLMeterElement | null)?.value) > 0, { timeout: 10_000 });
@@ -189,6 +211,9 @@ describe('the join page', { timeout: 60_000 }, () => {
     await page.click('button[type="submit"]');
     await waitJoined(page);
     expect(new URL(page.url()).searchParams.get('name')).toBe('Joiner');
+    const created = await page.evaluate(() => (globalThis as unknown as { __pcs: string[] }).__pcs);
+    expect(created.slice(0, 3)).toEqual(['pc', 'pc', 'ws']);
+    expect(created.filter((c) => c === 'pc').length).toBe(4); // those two, then the call's send and receive transports
     await page.close();
   });
 });

@@ -3,6 +3,11 @@ import type { types } from 'mediasoup-client';
 import type { MediaSource, PeerInfo } from './methods';
 
 export interface NotificationTypes {
+  /**
+   * Sent once, as soon as the socket is open: what getRouterRtpCapabilities would answer, so a client
+   * can load its Device and join without that round trip first.
+   */
+  welcome: { protocolVersion: number; routerRtpCapabilities: types.RtpCapabilities };
   peerJoined: { peer: PeerInfo };
   peerLeft: { peerId: string };
   /** A consumer was created for you, paused: consume it locally, then send resumeConsumer. */

@@ -3,6 +3,8 @@
  * isolation between rooms, concurrent creation, the peer limit and a worker dying under a room.
  */
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { PROTOCOL_VERSION } from '../../protocol/src';
 import { until, useRoomFixture } from './helpers/room-fixture';
 
 const fixture = useRoomFixture({ MAX_PEERS_PER_ROOM: '20', MEDIASOUP_NUM_WORKERS: '2', EMPTY_ROOM_GRACE_MS: '300' }, 20, 'life');
@@ -107,5 +109,23 @@ describe('room lifecycle', () => {
     expect(fixture.server.directory.get(room)!.router.closed).toBe(false);
     await a.createRecvTransport();
     await a.publish('mic');
+  });
+
+  it('greets every socket with welcome: the router capabilities getRouterRtpCapabilities answers, unasked', async () => {
+    const ws = new WebSocket(fixture.server.wsUrl);
+    const messages: { id?: number; method?: string; data?: unknown; ok?: boolean }[] = [];
+    ws.on('message', (raw) => messages.push(JSON.parse(raw.toString())));
+    try {
+      await until(() => messages.length > 0);
+      expect(messages[0]).toMatchObject({ method: 'welcome', data: { protocolVersion: PROTOCOL_VERSION } });
+      ws.send(JSON.stringify({ id: 1, method: 'getRouterRtpCapabilities', data: {} }));
+      await until(() => messages.some((m) => m.id === 1));
+      const answer = messages.find((m) => m.id === 1) as { ok: true; data: { routerRtpCapabilities: unknown } };
+      expect(answer.ok).toBe(true);
+      expect((messages[0]!.data as { routerRtpCapabilities: unknown }).routerRtpCapabilities).toEqual(answer.data.routerRtpCapabilities);
+      expect(messages.filter((m) => m.method === 'welcome')).toHaveLength(1);
+    } finally {
+      ws.close();
+    }
   });
 });

@@ -29,12 +29,12 @@ const BROWSER_JOINS_PER_SEC = 2;
 
 function plans(quick: boolean): BurstPlan[] {
   if (quick) return [{ joinsPerSec: 5, joins: 6, browserEvery: 3 }];
-  return [1, 5, 10].map((joinsPerSec) => ({
-    joinsPerSec,
-    // About 5–10 s of joining per rate, and ~10 browser joins at the higher rates.
-    joins: joinsPerSec === 1 ? 10 : joinsPerSec * 6 - (joinsPerSec === 10 ? 10 : 0),
-    browserEvery: Math.max(2, Math.ceil(joinsPerSec / BROWSER_JOINS_PER_SEC)),
-  }));
+  // 10–20 s of joining per rate and 20 browser joins at each (10 at 1/s): TTFF on this machine varies
+  // by tens of milliseconds from join to join, so fewer samples would make p50 and p95 a lottery.
+  return [1, 5, 10].map((joinsPerSec) => {
+    const browserEvery = Math.max(2, Math.ceil(joinsPerSec / BROWSER_JOINS_PER_SEC));
+    return { joinsPerSec, joins: joinsPerSec === 1 ? 20 : 20 * browserEvery, browserEvery };
+  });
 }
 
 export type PublisherKind = 'sim' | 'browser';

@@ -3,7 +3,8 @@
  *
  * What loading costs is the browser's own ("native") capabilities: a throwaway RTCPeerConnection and an
  * offer per direction, ~60 ms on a busy machine. They do not depend on the router, so prepare() starts
- * them while the socket is still opening, and the handler factory the Device gets remembers them.
+ * them while the socket is still opening — or the page starts them as it loads (prepareWebRtc()) — and
+ * the handler factory the Device gets remembers them.
  *
  * Why `getRouterRtpCapabilities` before `join`: the server needs our receive capabilities in `join` (to
  * create consumers we can decode), and mediasoup-client only computes them in `Device.load()`, which
@@ -47,17 +48,36 @@ export class DeviceSlot {
 
   /**
    * Detects the handler and starts asking it for the native capabilities, without waiting for them.
-   * Never rejects: whatever fails here fails again, with its real error, in load().
+   * Never rejects: whatever fails here fails again, with its real error, in load(). The browser's own
+   * handler is shared by every session of the page (prepareWebRtc() may have started it already).
    */
   prepare(): Promise<types.HandlerFactory | undefined> {
-    this.#prepared ??= (async () => {
-      const base = this.#handlerFactory ?? handlerFactoryOf(await Device.factory());
-      if (!base) return undefined;
-      const factory = rememberingNativeCapabilities(base);
-      for (const direction of ['recvonly', 'sendonly'] as const) factory.getNativeRtpCapabilities({ direction }).catch(() => undefined);
-      return factory;
-    })().catch(() => undefined);
+    this.#prepared ??= this.#handlerFactory ? preparedHandler(this.#handlerFactory) : prepareWebRtc();
     return this.#prepared;
+  }
+}
+
+let browserHandler: Promise<types.HandlerFactory | undefined> | undefined;
+
+/**
+ * Starts working out this browser's WebRTC capabilities (two throwaway peer connections, tens of
+ * milliseconds) so that a later join() need not wait for them: call it while a join form is showing.
+ * Never rejects.
+ */
+export function prepareWebRtc(): Promise<types.HandlerFactory | undefined> {
+  browserHandler ??= preparedHandler(undefined);
+  return browserHandler;
+}
+
+async function preparedHandler(injected: types.HandlerFactory | undefined): Promise<types.HandlerFactory | undefined> {
+  try {
+    const base = injected ?? handlerFactoryOf(await Device.factory());
+    if (!base) return undefined;
+    const factory = rememberingNativeCapabilities(base);
+    for (const direction of ['recvonly', 'sendonly'] as const) factory.getNativeRtpCapabilities({ direction }).catch(() => undefined);
+    return factory;
+  } catch {
+    return undefined;
   }
 }
 

@@ -7,6 +7,7 @@
  *   await session.publish(micTrack, { source: 'mic' });
  */
 export { ConferenceSession } from './session';
+export { prepareWebRtc } from './device';
 export type { SessionOptions } from './options';
 export type {
   ChatMessage,

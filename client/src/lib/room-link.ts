@@ -47,12 +47,16 @@ export class RoomLink {
   #sendSctp = false;
   /** Why the server refused a transport (the access token lacks the grant): that direction has none. */
   readonly #refused: { send?: ProtocolError; recv?: ProtocolError } = {};
+  /** The server's `welcome` (sent as the socket opens) carries the router's capabilities. */
+  #welcomed: (capabilities: types.RtpCapabilities) => void = () => undefined;
+  readonly #welcome = new Promise<types.RtpCapabilities>((resolve) => (this.#welcomed = resolve));
 
   constructor(settings: LinkSettings) {
     this.#settings = settings;
     this.signalling = new SignallingConnection(settings.url, { requestTimeoutMs: settings.requestTimeoutMs });
     this.signalling.on('notification', (notification) => {
       if (this.#closed) return;
+      if (notification.method === 'welcome') return this.#welcomed(notification.data.routerRtpCapabilities);
       if (this.#handlers) this.#handlers.onNotification(notification);
       else this.#buffer.push(notification);
     });
@@ -97,8 +101,9 @@ export class RoomLink {
       // The browser's own capabilities are worked out while the socket opens (device.ts).
       void devices.prepare();
       await this.signalling.open();
-      const { routerRtpCapabilities } = await this.signalling.request('getRouterRtpCapabilities', {});
-      this.#device = await devices.load(routerRtpCapabilities);
+      // The welcome usually comes first; asking as well keeps a server that sends none (older) working.
+      const asked = this.signalling.request('getRouterRtpCapabilities', {}).then((answer) => answer.routerRtpCapabilities);
+      this.#device = await devices.load(await Promise.race([this.#welcome, asked]));
       // join and both transports in one go: the server runs a connection's requests in order, so the
       // transports are made right after the join without a round trip each. If join is refused they are
       // refused too (not joined), and join's error is the one that counts.

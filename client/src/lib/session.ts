@@ -27,9 +27,28 @@ import { RoomLink, type LinkSettings } from './room-link';
 import { ConnectionClosedError } from './signalling';
 import { MediaConnectivityWatch } from './media-connectivity';
 
+/** Resolves when the transport is connected, has failed or closed, or after `maxMs`. */
+function untilConnected(transport: types.Transport, maxMs: number): Promise<void> {
+  if (transport.closed || transport.connectionState !== 'new' && transport.connectionState !== 'connecting') return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      transport.off('connectionstatechange', onState);
+      transport.observer.off('close', done);
+      resolve();
+    };
+    const onState = (state: string): void => {
+      if (state !== 'new' && state !== 'connecting') done();
+    };
+    const timer = setTimeout(done, maxMs);
+    transport.on('connectionstatechange', onState);
+    transport.observer.on('close', done);
+  });
+}
+
 /** leave() tells the server, but does not wait long for a server that is gone. */
 const LEAVE_TIMEOUT_MS = 1_500;
-/** Chat waits at most this long for the remote media already in the room to be set up. */
+/** join() waits at most this long for the remote media already in the room to be set up; chat as long for it to connect. */
 const INITIAL_MEDIA_WAIT_MS = 3_000;
 
 export class ConferenceSession extends Emitter<SessionEvents> {
@@ -209,21 +228,33 @@ export class ConferenceSession extends Emitter<SessionEvents> {
       // wait for our media, not for our chat channel.
       await this.#publisher.republishAll(link);
       // The room's media (announced before our receive transport's answer, so start() above began
-      // consuming it) goes first too: the chat channel's renegotiations and requests would queue in front
-      // of its resumeConsumer on the server and hold back the first picture.
+      // consuming it) is set up before join() resolves and the application publishes.
       await this.#remote.settled(INITIAL_MEDIA_WAIT_MS);
-      try {
-        await this.#chat.attach(link);
-      } catch (error) {
-        if (link.closed) throw error;
-        this.emit('error', { context: 'open chat', error: error as Error }); // chat is optional; the call goes on
-      }
       if (link.closed || this.#link !== link) throw new ConnectionClosedError('connection lost while joining');
+      void this.#openChat(link);
     } catch (error) {
       if (link.closed && !(error instanceof ProtocolError) && !(error instanceof ConnectionClosedError)) {
         throw new ConnectionClosedError(`connection lost while joining: ${(error as Error).message}`);
       }
       throw error;
+    }
+  }
+
+  /**
+   * Chat comes after the first picture, in the background: its renegotiations (an SCTP section on each
+   * transport) and the send transport's own ICE and DTLS would otherwise compete with the receive
+   * transport's handshake and the first frames for the browser's WebRTC threads — on a small machine,
+   * tens of milliseconds. So it waits until the receive transport is connected (when there is remote
+   * media to receive; bounded), and never holds up join() or the application's publishing.
+   */
+  async #openChat(link: RoomLink): Promise<void> {
+    if (this.#remote.tracks().length > 0) await untilConnected(link.recvTransport, INITIAL_MEDIA_WAIT_MS);
+    if (link.closed || this.#link !== link) return;
+    try {
+      await this.#chat.attach(link);
+    } catch (error) {
+      // Chat is optional: the call goes on. A lost link is the reconnection's business, not news.
+      if (!link.closed) this.emit('error', { context: 'open chat', error: error as Error });
     }
   }
 

@@ -45,8 +45,14 @@ export function createTransport(setup: TransportSetup): types.Transport {
   const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
   const transportId = transport.id;
 
-  transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-    signalling.request('connectTransport', { transportId, dtlsParameters }).then(() => callback(), errback);
+  // Not waited for: mediasoup-client holds the first setLocalDescription (and so ICE) until this callback,
+  // and the answer says nothing it needs. The server runs our requests in order, so everything after
+  // (produce, resumeConsumer) finds the transport connected; if it is refused, this link is done for.
+  transport.on('connect', ({ dtlsParameters }, callback) => {
+    signalling.request('connectTransport', { transportId, dtlsParameters }).catch((error: Error) => {
+      if (!transport.closed && signalling.isOpen) setup.onUnrecoverable(`connectTransport failed: ${error.message}`);
+    });
+    callback();
   });
 
   if (direction === 'send') {

@@ -9,6 +9,7 @@ import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import {
   isMethod,
+  PROTOCOL_VERSION,
   ProtocolError,
   validateEnvelope,
   validateRequestData,
@@ -71,6 +72,11 @@ export async function registerWsEndpoint(app: FastifyInstance, deps: WsEndpointD
     // A removed peer's socket is closed with an application close code and the reason (after the
     // `removed` notification, which carries the same reason).
     const session = new PeerSession({ ...deps, log }, notify, (reason) => socket.close(CLOSE_REMOVED, reason), accessTokenOf(request.raw));
+    // The router's capabilities before they are asked for: a joining client saves a round trip.
+    deps.routerRtpCapabilities().then(
+      (routerRtpCapabilities) => notify('welcome', { protocolVersion: PROTOCOL_VERSION, routerRtpCapabilities: routerRtpCapabilities as never }),
+      () => undefined, // no live worker yet: getRouterRtpCapabilities answers with the reason
+    );
 
     socket.on('message', (raw, isBinary) => {
       const refusal = limits.screenRequest();
