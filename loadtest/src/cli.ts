@@ -37,7 +37,7 @@ async function createFactory(options: LoadTestOptions, log: (line: string) => vo
     return createBrowserBotFactory({ botsPerBrowser: options.botsPerBrowser, joinTimeoutMs: options.joinTimeoutS * 1000, log });
   }
   const { createSimBotFactory } = await import('./bots/sim');
-  return createSimBotFactory({ log });
+  return createSimBotFactory({ log, media: options.simMedia });
 }
 
 function writeReports(options: LoadTestOptions, report: ReturnType<typeof buildReport>, live: Pick<LiveView, 'log'>): boolean {

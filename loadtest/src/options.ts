@@ -27,6 +27,8 @@ export interface LoadTestOptions {
   publishersPerRoom: number;
   bots: BotKind;
   botsPerBrowser: number;
+  /** What publishing sim bots send: synthetic filler, or recorded VP8/Opus a browser can show. */
+  simMedia: 'synthetic' | 'recorded';
   video: boolean;
   audio: boolean;
   simulcast: boolean;
@@ -69,6 +71,10 @@ Bots
   --publishers-per-room N     bots per room that publish; the rest only subscribe (default 2)
   --bots sim|browser          Node bots or Chromium pages (default sim)
   --bots-per-browser N        browser mode: pages per Chromium process (default 4)
+  --sim-media synthetic|recorded
+                              sim mode: what publishers send — synthetic filler (no encoder, the lightest)
+                              or recorded VP8/Opus (encoded once with Chromium, cached) that people
+                              joining the room from a browser see and hear (default synthetic)
   --video on|off              publishers send video (default on)
   --audio on|off              publishers send audio (default on)
   --simulcast on|off          video in three simulcast layers (default on)
@@ -141,6 +147,10 @@ const SETTERS: Record<string, Setter> = {
     d.bots = v;
   },
   '--bots-per-browser': (v, f, d) => void (d.botsPerBrowser = integer(1, 100)(v, f)),
+  '--sim-media': (v, f, d) => {
+    if (v !== 'synthetic' && v !== 'recorded') throw new OptionsError(`${f} expects synthetic or recorded, got '${v}'`);
+    d.simMedia = v;
+  },
   '--video': (v, f, d) => void (d.video = onOff(v, f)),
   '--audio': (v, f, d) => void (d.audio = onOff(v, f)),
   '--simulcast': (v, f, d) => void (d.simulcast = onOff(v, f)),
@@ -210,6 +220,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     publishersPerRoom: 2,
     bots: 'sim',
     botsPerBrowser: 4,
+    simMedia: 'synthetic',
     video: true,
     audio: true,
     simulcast: true,
@@ -240,6 +251,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
       i++;
     }
     setter(value, flag, draft);
+  }
+  if (draft.simMedia === 'recorded' && draft.bots !== 'sim') {
+    throw new OptionsError('--sim-media is what sim bots send: it goes with --bots sim (browser bots send their fake camera)');
   }
   if (draft.publishersPerRoom > draft.peersPerRoom) {
     throw new OptionsError(`--publishers-per-room (${draft.publishersPerRoom}) cannot exceed --peers-per-room (${draft.peersPerRoom})`);

@@ -36,6 +36,7 @@ describe('parseOptions', () => {
       publishersPerRoom: 2,
       bots: 'sim',
       botsPerBrowser: 4,
+      simMedia: 'synthetic',
       video: true,
       audio: true,
       simulcast: true,
@@ -61,6 +62,7 @@ describe('parseOptions', () => {
       publishersPerRoom: 6,
       bots: 'browser',
       botsPerBrowser: 2,
+      simMedia: 'synthetic',
       video: false,
       audio: true,
       simulcast: false,
@@ -100,6 +102,8 @@ describe('parseOptions', () => {
     [['--rooms', '2', '--rooms', '3'], '--rooms given twice'],
     [['--publishers-per-room', '5'], '--publishers-per-room (5) cannot exceed --peers-per-room (4)'],
     [['--bots', 'firefox'], "--bots expects sim or browser, got 'firefox'"],
+    [['--sim-media', 'real'], "--sim-media expects synthetic or recorded, got 'real'"],
+    [['--bots', 'browser', '--sim-media', 'recorded'], '--sim-media is what sim bots send: it goes with --bots sim (browser bots send their fake camera)'],
     [['--video', 'false'], "--video expects on or off, got 'false'"],
     [['--video=no'], "--video expects on or off, got 'no'"],
     [['--no-video'], 'unknown option --no-video: write --video off'],
@@ -117,6 +121,10 @@ describe('parseOptions', () => {
     [['--rooms', '200', '--peers-per-room', '100', '--publishers-per-room', '1'], '--rooms × --peers-per-room is 20000 bots; at most 10000 per run'],
   ])('rejects %j', (args, message) => {
     expect(errorOf(args)).toBe(message);
+  });
+
+  it('takes recorded media for sim bots', () => {
+    expect(parse(['--sim-media=recorded'])).toMatchObject({ bots: 'sim', simMedia: 'recorded' });
   });
 
   it('lets publish-less runs do without audio and video', () => {
@@ -142,7 +150,7 @@ describe('the CLI', () => {
     const result = cli(['--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Usage: npm run loadtest -- \[options\]/);
-    for (const flag of ['--url', '--rooms', '--peers-per-room', '--publishers-per-room', '--bots', '--bots-per-browser', '--video', '--audio', '--simulcast', '--ramp', '--duration', '--out', '--html', '--max-loss', '--min-joined', '--max-join-p95', '--max-server-cpu']) {
+    for (const flag of ['--url', '--rooms', '--peers-per-room', '--publishers-per-room', '--bots', '--bots-per-browser', '--sim-media', '--video', '--audio', '--simulcast', '--ramp', '--duration', '--out', '--html', '--max-loss', '--min-joined', '--max-join-p95', '--max-server-cpu']) {
       expect(result.stdout).toContain(`  ${flag} `);
     }
   });
