@@ -27,25 +27,6 @@ import { RoomLink, type LinkSettings } from './room-link';
 import { ConnectionClosedError } from './signalling';
 import { MediaConnectivityWatch } from './media-connectivity';
 
-/** Resolves when the transport is connected, has failed or closed, or after `maxMs`. */
-function untilConnected(transport: types.Transport, maxMs: number): Promise<void> {
-  if (transport.closed || transport.connectionState !== 'new' && transport.connectionState !== 'connecting') return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      transport.off('connectionstatechange', onState);
-      transport.observer.off('close', done);
-      resolve();
-    };
-    const onState = (state: string): void => {
-      if (state !== 'new' && state !== 'connecting') done();
-    };
-    const timer = setTimeout(done, maxMs);
-    transport.on('connectionstatechange', onState);
-    transport.observer.on('close', done);
-  });
-}
-
 /** leave() tells the server, but does not wait long for a server that is gone. */
 const LEAVE_TIMEOUT_MS = 1_500;
 /** join() waits at most this long for the remote media already in the room to be set up; chat as long for it to connect. */
@@ -384,4 +365,23 @@ export class ConferenceSession extends Emitter<SessionEvents> {
     this.#state = state;
     this.emit('connectionState', state);
   }
+}
+
+/** Resolves when the transport is connected, has failed or closed, or after `maxMs`. */
+function untilConnected(transport: types.Transport, maxMs: number): Promise<void> {
+  if (transport.closed || (transport.connectionState !== 'new' && transport.connectionState !== 'connecting')) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      transport.off('connectionstatechange', onState);
+      transport.observer.off('close', done);
+      resolve();
+    };
+    const onState = (state: string): void => {
+      if (state !== 'new' && state !== 'connecting') done();
+    };
+    const timer = setTimeout(done, maxMs);
+    transport.on('connectionstatechange', onState);
+    transport.observer.on('close', done);
+  });
 }
