@@ -30,6 +30,7 @@ export interface JoinerSettings {
 }
 
 const POLL_MS = 50;
+const PREPARED_SETTLE_MS = 3_000;
 
 export async function measureJoiner(bot: Bot, kind: JoinerKind, settings: JoinerSettings): Promise<JoinSample> {
   const sample: JoinSample = { kind, name: bot.spec.name };
@@ -102,6 +103,10 @@ export async function runBurst(
   // about to press Join: a page's load (a renderer, the app's scripts) is not the join path, and a burst
   // of loads would saturate 2 cores and time them instead. A page that could not open fails its join.
   await Promise.allSettled(joiners.map(({ bot }) => bot.prepare?.()));
+  // Loading 20 pages keeps the 2 cores busy for a few seconds after the last one reports ready (scripts,
+  // WebRTC capabilities, first layout): the joins start once that is over, as they would for people who
+  // opened the link a while ago, instead of timing the other pages' loading.
+  if (joiners.some(({ bot }) => bot.prepare)) await new Promise((resolve) => setTimeout(resolve, PREPARED_SETTLE_MS));
   const intervalMs = 1000 / plan.joinsPerSec;
   const t0 = performance.now();
   const running: Promise<JoinSample>[] = [];
