@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import puppeteer, { type Page } from 'puppeteer-core';
 import { BASE_CHROMIUM_ARGS } from '../browser/chromium-flags';
 import { resolveChromium } from '../browser/chromium-path';
 import { loadtestCacheDir, renderFrame, type ClipFormat } from '../browser/clip';
@@ -78,7 +78,6 @@ export async function loadRecordedMedia(layers: VideoClipFormat[], log: (line: s
   return { audio, video: video as Map<string, EncodedFrame[]> };
 }
 
-type Page = Awaited<ReturnType<Awaited<ReturnType<typeof puppeteer.launch>>['newPage']>>;
 interface PageChunk {
   key: boolean;
   data: string;
