@@ -103,7 +103,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const runner = new LoadTestRunner({
     options,
     factory,
-    metrics: new MetricsScraper(options.metricsUrl),
+    // A server with METRICS_TOKEN wants it; read from the environment, like the server, never from argv.
+    metrics: new MetricsScraper(options.metricsUrl, { token: process.env.METRICS_TOKEN }),
     signal: abort.signal,
     teardownTimeoutMs: TEARDOWN_TIMEOUT_MS,
     onProgress: (progress) => live?.update(progress),

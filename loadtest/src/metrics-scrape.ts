@@ -125,10 +125,17 @@ export class MetricsScraper {
   private lastFailure: string | null = null;
   private succeeded = false;
 
+  private readonly timeoutMs: number;
+  /** Sent as `Authorization: Bearer …`: what a server with METRICS_TOKEN asks for. */
+  private readonly token: string | undefined;
+
   constructor(
     readonly url: string,
-    private readonly timeoutMs = 2000,
-  ) {}
+    options: { timeoutMs?: number; token?: string } = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 2000;
+    this.token = options.token || undefined;
+  }
 
   /** Whether any scrape worked; otherwise why the last one did not. */
   get status(): { available: true } | { available: false; reason: string } {
@@ -138,9 +145,13 @@ export class MetricsScraper {
   async scrape(): Promise<ScrapeOutcome> {
     let text: string;
     try {
-      const response = await fetch(this.url, { signal: AbortSignal.timeout(this.timeoutMs) });
+      const headers: Record<string, string> = this.token ? { authorization: `Bearer ${this.token}` } : {};
+      const response = await fetch(this.url, { signal: AbortSignal.timeout(this.timeoutMs), headers });
       text = await response.text();
       if (response.status === 404) return this.fail(`${this.url} answered 404: this server has no /metrics`);
+      if (response.status === 401) {
+        return this.fail(`${this.url} answered 401: ${this.token ? 'METRICS_TOKEN is not the server\'s' : 'the server wants its METRICS_TOKEN (set it in the environment)'}`);
+      }
       if (!response.ok) return this.fail(`${this.url} answered HTTP ${response.status}`);
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startTestServer } from '../../server/test/helpers/test-server';
 import { costBetween, MetricsScraper, parsePrometheusText, PromParseError, readingFrom, type ServerReading } from '../src/metrics-scrape';
 
 const EXPOSITION = `# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.
@@ -117,5 +118,22 @@ describe('MetricsScraper', () => {
     });
     const unreachable = await new MetricsScraper(`http://127.0.0.1:${closedPort}/metrics`).scrape();
     expect(unreachable).toEqual({ ok: false, reason: `http://127.0.0.1:${closedPort}/metrics unreachable: ECONNREFUSED` });
+  });
+
+  it('sends METRICS_TOKEN to a real server that requires it, and says so when it is missing or wrong', async () => {
+    const token = 'load-test-scrape-token';
+    const confero = await startTestServer({ METRICS_TOKEN: token }, 6);
+    try {
+      const url = `${confero.baseUrl}/metrics`;
+      const scraper = new MetricsScraper(url, { token });
+      const reading = await scraper.scrape();
+      if (!reading.ok) throw new Error(reading.reason);
+      expect(reading.cost.rssMb.node).toBeGreaterThan(10);
+      expect(reading.cost.rssMb.workers).toBeGreaterThan(1);
+      expect(await new MetricsScraper(url).scrape()).toEqual({ ok: false, reason: `${url} answered 401: the server wants its METRICS_TOKEN (set it in the environment)` });
+      expect(await new MetricsScraper(url, { token: 'not-the-token-at-all' }).scrape()).toEqual({ ok: false, reason: `${url} answered 401: METRICS_TOKEN is not the server's` });
+    } finally {
+      await confero.close();
+    }
   });
 });

@@ -59,7 +59,7 @@ export async function buildApp({ config, log, pool }: AppDeps): Promise<ConferoA
   // Before any route, so that every route gets the rate limit and the security headers.
   await registerHttpProtection(app, { ratePerMinute: config.limits.httpRatePerMinute, https: Boolean(tls), metrics });
   registerHealthRoutes(app, { pool, expectedWorkers: config.media.numWorkers, shuttingDown: () => directory.shuttingDown });
-  registerMetricsRoute(app, metrics.registry);
+  registerMetricsRoute(app, metrics.registry, config.auth.metricsToken);
   await registerAdminApi(app, { auth: config.auth, directory });
   await registerPageRoutes(app);
   // Peers hear `roomClosed: shutdown` before the sockets go down: this preClose hook is added before the

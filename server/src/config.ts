@@ -83,6 +83,8 @@ export interface AuthConfig {
   keys: Map<string, string>;
   /** No keys: anyone reaching the server joins any room, with every permission. */
   open: boolean;
+  /** The bearer token GET /metrics requires (METRICS_TOKEN); undefined: /metrics is open. Never logged. */
+  metricsToken: string | undefined;
 }
 
 /** What browsers are told in `iceServers`: STUN URLs, and TURN URLs with time-limited credentials. */
@@ -159,6 +161,7 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'TURN_MAX_PORT', default: '49999', description: '`npm run turn`: highest relay port' },
   { name: 'TURN_REALM', default: 'confero', description: '`npm run turn`: TURN realm' },
   { name: 'AUTH_KEYS', default: '(none)', description: 'API keys that sign access tokens: comma-separated `key:secret` pairs, secrets of at least 32 characters; set → every join and admin call needs a token' },
+  { name: 'METRICS_TOKEN', default: '(none)', description: 'bearer token `GET /metrics` requires (`Authorization: Bearer …`, at least 16 characters; the load test sends it from the same variable); unset → /metrics is open, with a warning when HTTP_HOST is not loopback' },
   { name: 'AUTH_OPEN', default: 'false', description: 'run without AUTH_KEYS on a non-loopback HTTP_HOST (anyone who reaches the server joins any room); on loopback open mode needs no flag' },
   { name: 'WS_RATE_PER_SECOND', default: '50', description: 'requests one WebSocket may send per second, sustained; over it → `rate_limited`' },
   { name: 'WS_RATE_BURST', default: '200', description: 'requests one WebSocket may send in a burst above WS_RATE_PER_SECOND' },
@@ -233,7 +236,7 @@ function authSettings(env: Env, httpHost: string): AuthConfig {
       `key:secret pairs, since HTTP_HOST=${httpHost} lets other machines connect (or AUTH_OPEN=true to let anyone join any room)`,
     );
   }
-  return { keys, open: keys.size === 0 };
+  return { keys, open: keys.size === 0, metricsToken: secret(env, 'METRICS_TOKEN', 16) };
 }
 
 /** TRUST_PROXY: proxy addresses or CIDR blocks (what Fastify's trustProxy takes), validated here. */

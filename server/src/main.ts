@@ -44,6 +44,12 @@ function logAccess(config: Config, log: Logger): void {
   else log.warn(message);
 }
 
+/** Like open mode: an open /metrics on an address others reach is worth a warning. */
+function logMetricsAccess(config: Config, log: Logger): void {
+  if (config.auth.metricsToken) log.info('/metrics needs Authorization: Bearer <METRICS_TOKEN>');
+  else if (!isLoopback(config.http.host)) log.warn('/metrics is open to anyone who reaches this server; set METRICS_TOKEN to require a bearer token, or keep the path behind a proxy');
+}
+
 async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config.logLevel, config.logFormat);
@@ -53,6 +59,7 @@ async function main(): Promise<void> {
   log.info(`Confero is up: open ${scheme}://${hostPort(config.http.host, (app.server.address() as { port: number }).port)}/`);
   logIceServers(config, log);
   logAccess(config, log);
+  logMetricsAccess(config, log);
 
   // app.close() tells every peer `roomClosed: shutdown` (its preClose hook) before the pool closes the
   // workers; the workers themselves ignore signals to our process group (see WorkerPool).

@@ -109,6 +109,9 @@ describe('config', () => {
   it('never shows a secret in its error', () => {
     expect(() => loadConfig({ TURN_SECRET: 'short-secret' })).toThrow(/TURN_SECRET="\(hidden\)".*at least 16 characters/);
     expect(() => loadConfig({ TURN_SECRET: 'short-secret' })).not.toThrow(/short-secret/);
+    expect(() => loadConfig({ METRICS_TOKEN: 'short-token' })).toThrow(/METRICS_TOKEN="\(hidden\)".*at least 16 characters/);
+    expect(() => loadConfig({ METRICS_TOKEN: 'short-token' })).not.toThrow(/short-token/);
+    expect(loadConfig({ METRICS_TOKEN: 'sixteen-chars-at-least' }).auth.metricsToken).toBe('sixteen-chars-at-least');
   });
 
   it('rejects overlapping port ranges', () => {

@@ -246,4 +246,25 @@ describe('/metrics', () => {
       await other.close();
     }
   });
+
+  it('with METRICS_TOKEN, answers only a scrape that carries it as a bearer token', async () => {
+    const token = 'scrape-token-0123456789';
+    const guarded = await startTestServer({ METRICS_TOKEN: token }, 4);
+    try {
+      const url = `${guarded.baseUrl}/metrics`;
+      for (const authorization of [undefined, 'Bearer wrong-token-0123456789', `Basic ${token}`, token, `Bearer ${token}x`]) {
+        const response = await fetch(url, authorization ? { headers: { authorization } } : {});
+        expect(response.status, String(authorization)).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+        const body = await response.text();
+        expect(JSON.parse(body)).toMatchObject({ error: { code: 'unauthorized' } });
+        expect(body).not.toContain('confero_');
+      }
+      const ok = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('confero_rooms 0');
+    } finally {
+      await guarded.close();
+    }
+  });
 });
