@@ -81,6 +81,10 @@ export interface TtffResult {
   /** WebSocket open → first RTP packet of a remote stream at a sim bot, over all rates. */
   sim: Percentiles;
   byRate: TtffAtRate[];
+  /** Who published in the measured room: sim bots sending recorded VP8/Opus, or Chromium pages. */
+  publishers: 'sim' | 'browser';
+  /** The same joins (Chromium only) beside two publishing Chromium pages on the same cores, for comparison. */
+  withBrowserPublishers?: { joinsPerSec: number; browser: Percentiles };
 }
 
 export interface MemoryPoint {

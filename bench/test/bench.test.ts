@@ -133,6 +133,9 @@ describe('npm run bench -- --quick', () => {
     expectPercentiles(t.sim, 'ttff.sim');
     expect(t.byRate.length).toBeGreaterThan(0);
     for (const r of t.byRate) expect(r.joinsPerSec).toBeGreaterThan(0);
+    expect(t.publishers).toBe('sim');
+    expect(t.withBrowserPublishers?.joinsPerSec).toBe(1);
+    expectPercentiles(t.withBrowserPublishers!.browser, 'ttff.withBrowserPublishers.browser');
   });
 
   it('memory: RSS at every level, Node and workers both counted', () => {

@@ -17,10 +17,11 @@ import { createSimBotFactory } from '../../../loadtest/src/bots/sim';
 import type { Bot, BotFactory } from '../../../loadtest/src/bots/types';
 import { percentiles as loadtestPercentiles } from '../../../loadtest/src/stats';
 import type { BenchContext, Percentiles, TtffAtRate, TtffResult } from '../types';
-import { runBurst, type BurstPlan, type JoinSample } from './joins';
+import { runBurst, type BurstPlan, type JoinerKind, type JoinerSettings, type JoinSample } from './joins';
 import { startServer } from '../server-process';
 
 const ROOM = 'ttff';
+const BROWSER_PUBLISHERS_ROOM = 'ttff-browser-publishers';
 const JOIN_TIMEOUT_MS = 20_000;
 /** Our own deadline comes after the bot's, so a failure carries the bot's reason (the page's state). */
 const MEASURE_TIMEOUT_MS = JOIN_TIMEOUT_MS + 5_000;
@@ -39,41 +40,69 @@ function plans(quick: boolean): BurstPlan[] {
 
 export type PublisherKind = 'sim' | 'browser';
 
+/** The comparison run with two publishing Chromium pages: one join a second, every joiner a page. */
+const BROWSER_PUBLISHERS_PLAN = (quick: boolean): BurstPlan => ({ joinsPerSec: 1, joins: quick ? 2 : 10, browserEvery: 1 });
+
 export async function runTtff(ctx: BenchContext, publisherKind: PublisherKind = 'sim'): Promise<TtffResult> {
   const server = await startServer({ portBase: ctx.portBase, maxPeersPerRoom: 500, log: ctx.log });
-  const browsers = createBrowserBotFactory({ botsPerBrowser: 50, log: ctx.log, joinTimeoutMs: JOIN_TIMEOUT_MS, pollIntervalMs: 100 });
-  const publisherFactory =
-    publisherKind === 'browser'
-      ? createBrowserBotFactory({ botsPerBrowser: 2, log: ctx.log, joinTimeoutMs: 30_000, pollIntervalMs: 1_000 })
-      : createSimBotFactory({ log: ctx.log, media: 'recorded' });
-  const sims = createSimBotFactory({ log: ctx.log });
+  const joiners = {
+    browser: createBrowserBotFactory({ botsPerBrowser: 50, log: ctx.log, joinTimeoutMs: JOIN_TIMEOUT_MS, pollIntervalMs: 100 }),
+    sim: createSimBotFactory({ log: ctx.log }),
+  };
+  const publisherFactories = {
+    browser: createBrowserBotFactory({ botsPerBrowser: 2, log: ctx.log, joinTimeoutMs: 30_000, pollIntervalMs: 1_000 }),
+    sim: createSimBotFactory({ log: ctx.log, media: 'recorded' }),
+  };
   try {
-    const publishers = await startPublishers(publisherFactory, server.wsUrl);
-    const publisherIds = (): string[] => publishers.map((p) => p.snapshot().peerId).filter((id): id is string => id !== undefined);
-    const settings = { url: server.wsUrl, room: ROOM, publisherIds, timeoutMs: MEASURE_TIMEOUT_MS };
+    const room = await startRoom(publisherFactories[publisherKind], server.wsUrl, ROOM);
+    const settings = { url: server.wsUrl, room: ROOM, publisherIds: room.publisherIds, timeoutMs: MEASURE_TIMEOUT_MS };
     // One untimed join first: the first page of a browser pays for its launch, the server for its JIT.
-    await runBurst({ joinsPerSec: 1, joins: 2, browserEvery: 2 }, { browser: browsers, sim: sims }, settings, 'warmup');
+    await runBurst({ joinsPerSec: 1, joins: 2, browserEvery: 2 }, joiners, settings, 'warmup');
     const byRate: TtffAtRate[] = [];
     const all: JoinSample[] = [];
     for (const plan of plans(ctx.quick)) {
-      ctx.log(`ttff: ${plan.joins} joins at ${plan.joinsPerSec}/s (every ${plan.browserEvery}. in Chromium)`);
-      const samples = await runBurst(plan, { browser: browsers, sim: sims }, settings, `r${plan.joinsPerSec}`);
-      for (const failed of samples.filter((s) => s.error !== undefined)) ctx.log(`ttff: ${failed.name} failed: ${failed.error}`);
-      ctx.log(`ttff: ${describe(samples, 'browser')}; ${describe(samples, 'sim')}`);
+      const samples = await measureBurst(ctx, plan, joiners, settings, `r${plan.joinsPerSec}`);
       byRate.push({ joinsPerSec: plan.joinsPerSec, browser: summarize(samples, 'browser'), sim: summarize(samples, 'sim') });
       all.push(...samples);
-      await new Promise((resolve) => setTimeout(resolve, 1_500)); // the joiners' leaving settles
     }
-    return { browser: summarize(all, 'browser'), sim: summarize(all, 'sim'), byRate };
+    await room.leave();
+    const result: TtffResult = { browser: summarize(all, 'browser'), sim: summarize(all, 'sim'), byRate, publishers: publisherKind };
+    if (publisherKind === 'browser') return result;
+    // The same joins beside two publishing Chromium pages (camera capture and VP8 encoding on these
+    // cores): what a one-machine test of the whole call costs, for comparison.
+    const withPages = await startRoom(publisherFactories.browser, server.wsUrl, BROWSER_PUBLISHERS_ROOM);
+    const plan = BROWSER_PUBLISHERS_PLAN(ctx.quick);
+    const pageSettings = { ...settings, room: BROWSER_PUBLISHERS_ROOM, publisherIds: withPages.publisherIds };
+    const samples = await measureBurst(ctx, plan, joiners, pageSettings, 'pages');
+    await withPages.leave();
+    return { ...result, withBrowserPublishers: { joinsPerSec: plan.joinsPerSec, browser: summarize(samples, 'browser') } };
   } finally {
-    await Promise.allSettled([browsers.close(), publisherFactory.close(), sims.close()]);
+    await Promise.allSettled([joiners.browser.close(), joiners.sim.close(), publisherFactories.browser.close(), publisherFactories.sim.close()]);
     await server.stop();
   }
 }
 
-async function startPublishers(factory: BotFactory, url: string): Promise<Bot[]> {
+async function measureBurst(ctx: BenchContext, plan: BurstPlan, joiners: Record<JoinerKind, BotFactory>, settings: JoinerSettings, label: string): Promise<JoinSample[]> {
+  ctx.log(`ttff: ${settings.room}: ${plan.joins} joins at ${plan.joinsPerSec}/s (every ${plan.browserEvery}. in Chromium)`);
+  const samples = await runBurst(plan, joiners, settings, label);
+  for (const failed of samples.filter((s) => s.error !== undefined)) ctx.log(`ttff: ${failed.name} failed: ${failed.error}`);
+  ctx.log(`ttff: ${describe(samples, 'browser')}; ${describe(samples, 'sim')}`);
+  await new Promise((resolve) => setTimeout(resolve, 1_500)); // the joiners' leaving settles
+  return samples;
+}
+
+/** Two publishers (camera and microphone) in `room`; leave() ends them. */
+async function startRoom(factory: BotFactory, url: string, room: string): Promise<{ publisherIds: () => string[]; leave: () => Promise<void> }> {
+  const publishers = await startPublishers(factory, url, room);
+  return {
+    publisherIds: () => publishers.map((p) => p.snapshot().peerId).filter((id): id is string => id !== undefined),
+    leave: async () => void (await Promise.allSettled(publishers.map((p) => p.close()))),
+  };
+}
+
+async function startPublishers(factory: BotFactory, url: string, room: string): Promise<Bot[]> {
   const publishers = [0, 1].map((i) =>
-    factory.create({ url, room: ROOM, name: `publisher-${i}`, publish: { audio: true, video: true, simulcast: false } }),
+    factory.create({ url, room, name: `publisher-${i}`, publish: { audio: true, video: true, simulcast: false } }),
   );
   await Promise.all(publishers.map((p) => p.start()));
   // Their cameras warm up (the encoder's first frames) before anyone's first frame is timed.
