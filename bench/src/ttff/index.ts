@@ -83,10 +83,10 @@ export async function runTtff(ctx: BenchContext, publisherKind: PublisherKind = 
 }
 
 async function measureBurst(ctx: BenchContext, plan: BurstPlan, joiners: Record<JoinerKind, BotFactory>, settings: JoinerSettings, label: string): Promise<JoinSample[]> {
-  ctx.log(`ttff: ${settings.room}: ${plan.joins} joins at ${plan.joinsPerSec}/s (every ${plan.browserEvery}. in Chromium)`);
+  ctx.log(`ttff: room ${settings.room}, ${plan.joins} joins at ${plan.joinsPerSec}/s (every ${plan.browserEvery}. in Chromium)`);
   const samples = await runBurst(plan, joiners, settings, label);
   for (const failed of samples.filter((s) => s.error !== undefined)) ctx.log(`ttff: ${failed.name} failed: ${failed.error}`);
-  ctx.log(`ttff: ${describe(samples, 'browser')}; ${describe(samples, 'sim')}`);
+  ctx.log(`ttff: ${(['browser', 'sim'] as const).filter((kind) => samples.some((s) => s.kind === kind)).map((kind) => describe(samples, kind)).join('; ')}`);
   await new Promise((resolve) => setTimeout(resolve, 1_500)); // the joiners' leaving settles
   return samples;
 }
