@@ -63,7 +63,8 @@ describe('room lifecycle', () => {
     await a.createRecvTransport();
     await a.waitFor('newConsumer');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(b.notifications.filter((n) => n.method !== 'audioLevels')).toEqual([]);
+    expect(b.notifications.filter((n) => n.method !== 'audioLevels' && n.method !== 'welcome')).toEqual([]);
+    expect(b.count('welcome')).toBe(1);
     expect(fixture.server.directory.get(one)!.router.id).not.toBe(fixture.server.directory.get(two)!.router.id);
   });
 

@@ -48,11 +48,13 @@ export class TestPeer {
 
   static async connect(url: string): Promise<TestPeer> {
     const ws = new WebSocket(url);
+    // Listening before the socket opens: the server's `welcome` can come in the same read as the upgrade.
+    const peer = new TestPeer(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    return new TestPeer(ws);
+    return peer;
   }
 
   /** Sends a request and resolves with the raw response (ok or error). */
