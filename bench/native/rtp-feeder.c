@@ -20,8 +20,6 @@ static unsigned long long keyframes;
 
 static void report(void) { printf("sent %llu %llu %lld\n", sent_packets, keyframes, monotonic_ns()); }
 
-static long long now_ns(void) { return monotonic_ns(); }
-
 /* A PLI (206/1) or FIR (206/4) anywhere in a compound RTCP packet. */
 static int asks_keyframe(const unsigned char *p, ssize_t len) {
   for (ssize_t at = 0; at + 4 <= len;) {
@@ -58,12 +56,12 @@ int main(int argc, char **argv) {
   unsigned picture_id = ssrc & 0x7fff;
   unsigned tl0 = 0;
   int keyframe_wanted = 1;
-  long long start = now_ns(), last_keyframe = start;
+  long long start = monotonic_ns(), last_keyframe = start;
   unsigned long long frame = 0;
   struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = fd, .events = POLLIN}};
 
   for (;;) {
-    long long now = now_ns();
+    long long now = monotonic_ns();
     unsigned long long due = (unsigned long long)((now - start) / 1000) * (unsigned long long)pps / 1000000ULL;
     while (sent_packets < due) {
       int index = (int)(sent_packets % (unsigned long long)per_frame);
@@ -107,7 +105,7 @@ int main(int argc, char **argv) {
       sent_packets++;
     }
     long long next = start + (long long)((sent_packets + 1) * 1000000000ULL / (unsigned long long)pps);
-    long long wait = next - now_ns();
+    long long wait = next - monotonic_ns();
     struct timespec timeout = {.tv_sec = wait > 0 ? wait / 1000000000LL : 0, .tv_nsec = wait > 0 ? wait % 1000000000LL : 0};
     if (ppoll(fds, 2, &timeout, NULL) > 0) {
       if (fds[0].revents && !read_commands(report)) return 0;
