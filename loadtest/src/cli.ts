@@ -11,7 +11,8 @@ import { MetricsScraper } from './metrics-scrape';
 import { OptionsError, parseOptions, USAGE, type BotCredentials, type LoadTestOptions } from './options';
 import { withAccessTokens } from './bots/token-bots';
 import { renderHtmlReport } from './report/html';
-import { buildReport, ensureDir, writeFileAtomic, writeJsonReport } from './report/json';
+import { ensureDir, writeFileAtomic } from './files';
+import { buildReport, writeJsonReport } from './report/json';
 import { exitCodeFor, formatSummary, summarize } from './report/summary';
 import { LoadTestRunner } from './runner';
 

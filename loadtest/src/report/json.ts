@@ -2,13 +2,12 @@
  * report.json: everything a run measured, in the schema documented in loadtest/README.md. `series` is
  * columnar (one array per quantity, aligned on `t`) because that is what charts and scripts consume.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { StreamStats } from '../bots/types';
 import type { LoadTestOptions } from '../options';
 import type { Phase, RunRecord } from '../runner';
 import { histogram } from '../stats';
 import { expectationsByBot, joinTimeMs, type Summary } from './summary';
+import { writeFileAtomic } from '../files';
 
 export const REPORT_VERSION = 1;
 
@@ -123,28 +122,6 @@ export function buildReport(record: RunRecord, options: LoadTestOptions, summary
     series: seriesOf(record, joinSamples),
     bots,
   });
-}
-
-/**
- * mkdir -p, one level at a time: Node's recursive mkdirSync loops forever under /proc (e.g. /proc/x),
- * and a report path is user input.
- */
-export function ensureDir(dir: string): void {
-  const stat = fs.statSync(dir, { throwIfNoEntry: false });
-  if (stat?.isDirectory()) return;
-  if (stat) throw new Error(`${dir} is not a directory`);
-  const parent = path.dirname(dir);
-  if (parent === dir) throw new Error(`${dir} does not exist`);
-  ensureDir(parent);
-  fs.mkdirSync(dir);
-}
-
-/** Writes a file whole (temp file + rename) so a reader never sees half a report. */
-export function writeFileAtomic(file: string, content: string): void {
-  ensureDir(path.dirname(path.resolve(file)));
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, content);
-  fs.renameSync(temp, file);
 }
 
 export function writeJsonReport(file: string, report: Report): void {

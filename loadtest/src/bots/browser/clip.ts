@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomic } from '../../files';
 
 export interface ClipFormat {
   width: number;
@@ -104,21 +105,14 @@ export function renderClip(format: ClipFormat = DEFAULT_CLIP): Buffer {
 }
 
 /**
- * The path of the cached clip, generated first if missing or incomplete. Written to a temp name and
- * renamed, so a concurrent run never reads half a file.
+ * The path of the cached clip, generated first if missing or incomplete (written whole: a concurrent run
+ * never reads half of it).
  */
 export function ensureClip(format: ClipFormat = DEFAULT_CLIP, dir = loadtestCacheDir()): string {
   validate(format);
   const file = path.join(dir, `motion-v${PATTERN_VERSION}-${format.width}x${format.height}-${format.fps}fps-${format.frames}f.y4m`);
   const existing = fs.statSync(file, { throwIfNoEntry: false });
   if (existing?.size === clipBytes(format)) return file;
-  fs.mkdirSync(dir, { recursive: true });
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    fs.writeFileSync(temp, renderClip(format));
-    fs.renameSync(temp, file);
-  } finally {
-    fs.rmSync(temp, { force: true });
-  }
+  writeFileAtomic(file, renderClip(format));
   return file;
 }

@@ -13,6 +13,7 @@ import puppeteer, { type Page } from 'puppeteer-core';
 import { BASE_CHROMIUM_ARGS } from '../browser/chromium-flags';
 import { resolveChromium } from '../browser/chromium-path';
 import { loadtestCacheDir, renderFrame, type ClipFormat } from '../browser/clip';
+import { writeFileAtomic } from '../../files';
 
 export interface EncodedFrame {
   key: boolean;
@@ -170,27 +171,24 @@ function checked(chunks: PageChunk[], count: number, what: string): EncodedFrame
   if (chunks.length < count || !chunks[0]?.key) {
     throw new Error(`the ${what} clip came out as ${chunks.length} frames (${count} expected, the first a keyframe)`);
   }
-  return chunks.slice(0, count).map((c) => ({ key: c.key, data: Buffer.from(c.data, 'base64') }));
+  return fromChunks(chunks.slice(0, count));
+}
+
+/** The page's and the cache's form: base64 data. */
+function fromChunks(chunks: PageChunk[]): EncodedFrame[] {
+  return chunks.map((c) => ({ key: c.key === true, data: Buffer.from(c.data, 'base64') }));
 }
 
 function readClip(file: string): EncodedFrame[] | undefined {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { frames: PageChunk[] };
-    const frames = parsed.frames.map((f) => ({ key: f.key === true, data: Buffer.from(f.data, 'base64') }));
+    const frames = fromChunks(parsed.frames);
     return frames.length > 0 && frames[0]!.key && frames.every((f) => f.data.length > 0) ? frames : undefined;
   } catch {
     return undefined; // missing or damaged: encoded again
   }
 }
 
-/** Written to a temp name and renamed, so a concurrent run never reads half a file. */
 function writeClip(file: string, frames: EncodedFrame[]): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    fs.writeFileSync(temp, JSON.stringify({ frames: frames.map((f) => ({ key: f.key, data: f.data.toString('base64') })) }));
-    fs.renameSync(temp, file);
-  } finally {
-    fs.rmSync(temp, { force: true });
-  }
+  writeFileAtomic(file, JSON.stringify({ frames: frames.map((f) => ({ key: f.key, data: f.data.toString('base64') })) }));
 }
