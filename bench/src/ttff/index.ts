@@ -4,9 +4,9 @@
  * sim bot (first RTP packet) — at 1, 5 and 10 joins a second.
  *
  * A real Confero server in its own process, two publishers (camera and microphone), then bursts of
- * joiners (joins.ts). The publishers are sim bots sending recorded VP8 and Opus (real media Chromium
- * decodes; a keyframe at their next frame when asked, as an encoder does): two Chromium publishers
- * would take half of this machine's 2 cores for capture and encoding, and the joins would time that.
+ * joiners (joins.ts). The publishers are sim bots sending recorded VP8 and Opus (publishers.ts): two
+ * Chromium publishers would take half of this machine's 2 cores for capture and encoding, and the
+ * joins would time that; a smaller run beside Chromium publishers is reported for comparison.
  * Run alone: `npx tsx bench/src/ttff/index.ts [--quick] [--publishers browser]` prints the JSON.
  */
 import os from 'node:os';
@@ -14,11 +14,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createBrowserBotFactory } from '../../../loadtest/src/bots/browser';
 import { createSimBotFactory } from '../../../loadtest/src/bots/sim';
-import type { Bot, BotFactory } from '../../../loadtest/src/bots/types';
+import type { BotFactory } from '../../../loadtest/src/bots/types';
 import { percentiles as loadtestPercentiles } from '../../../loadtest/src/stats';
 import type { BenchContext, Percentiles, TtffAtRate, TtffResult } from '../types';
 import { runBurst, type BurstPlan, type JoinerKind, type JoinerSettings, type JoinSample } from './joins';
 import { startServer } from '../server-process';
+import { createPublisherFactory, startRoom, type PublisherKind } from './publishers';
 
 const ROOM = 'ttff';
 const BROWSER_PUBLISHERS_ROOM = 'ttff-browser-publishers';
@@ -38,8 +39,6 @@ function plans(quick: boolean): BurstPlan[] {
   });
 }
 
-export type PublisherKind = 'sim' | 'browser';
-
 /** The comparison run with two publishing Chromium pages: one join a second, every joiner a page. */
 const BROWSER_PUBLISHERS_PLAN = (quick: boolean): BurstPlan => ({ joinsPerSec: 1, joins: quick ? 2 : 10, browserEvery: 1 });
 
@@ -49,10 +48,7 @@ export async function runTtff(ctx: BenchContext, publisherKind: PublisherKind = 
     browser: createBrowserBotFactory({ botsPerBrowser: 50, log: ctx.log, joinTimeoutMs: JOIN_TIMEOUT_MS, pollIntervalMs: 100 }),
     sim: createSimBotFactory({ log: ctx.log }),
   };
-  const publisherFactories = {
-    browser: createBrowserBotFactory({ botsPerBrowser: 2, log: ctx.log, joinTimeoutMs: 30_000, pollIntervalMs: 1_000 }),
-    sim: createSimBotFactory({ log: ctx.log, media: 'recorded' }),
-  };
+  const publisherFactories = { browser: createPublisherFactory('browser', ctx.log), sim: createPublisherFactory('sim', ctx.log) };
   try {
     const room = await startRoom(publisherFactories[publisherKind], server.wsUrl, ROOM);
     const settings = { url: server.wsUrl, room: ROOM, publisherIds: room.publisherIds, timeoutMs: MEASURE_TIMEOUT_MS };
@@ -89,25 +85,6 @@ async function measureBurst(ctx: BenchContext, plan: BurstPlan, joiners: Record<
   ctx.log(`ttff: ${(['browser', 'sim'] as const).filter((kind) => samples.some((s) => s.kind === kind)).map((kind) => describe(samples, kind)).join('; ')}`);
   await new Promise((resolve) => setTimeout(resolve, 1_500)); // the joiners' leaving settles
   return samples;
-}
-
-/** Two publishers (camera and microphone) in `room`; leave() ends them. */
-async function startRoom(factory: BotFactory, url: string, room: string): Promise<{ publisherIds: () => string[]; leave: () => Promise<void> }> {
-  const publishers = await startPublishers(factory, url, room);
-  return {
-    publisherIds: () => publishers.map((p) => p.snapshot().peerId).filter((id): id is string => id !== undefined),
-    leave: async () => void (await Promise.allSettled(publishers.map((p) => p.close()))),
-  };
-}
-
-async function startPublishers(factory: BotFactory, url: string, room: string): Promise<Bot[]> {
-  const publishers = [0, 1].map((i) =>
-    factory.create({ url, room, name: `publisher-${i}`, publish: { audio: true, video: true, simulcast: false } }),
-  );
-  await Promise.all(publishers.map((p) => p.start()));
-  // Their cameras warm up (the encoder's first frames) before anyone's first frame is timed.
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
-  return publishers;
 }
 
 function summarize(samples: JoinSample[], kind: JoinSample['kind']): Percentiles {

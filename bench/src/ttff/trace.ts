@@ -1,5 +1,5 @@
 /**
- * Where a browser join's time goes: one Chromium page at a time joins a room with two publishing browser
+ * Where a browser join's time goes: one Chromium page at a time joins a room with two publishing
  * bots, and a tracer injected before the page's own scripts timestamps every step of the join — each
  * signalling request and its answer, notifications, SDP calls, ICE and DTLS states of both peer
  * connections, the first packet of each remote track (its `unmute`) and the first video frame presented
@@ -8,19 +8,18 @@
  *
  *   npx tsx bench/src/ttff/trace.ts [--joins 5] [--port-base 13500] [--publishers browser]
  *
- * The two publishers are sim bots sending recorded VP8/Opus, as in the bench (index.ts says why);
+ * The two publishers are sim bots sending recorded VP8/Opus, as in the bench (publishers.ts says why);
  * `--publishers browser` makes them Chromium pages instead.
  *
  * A development tool for the join path (npm run bench measures TTFF at rates; this says why it is what it is).
  */
 import puppeteer from 'puppeteer-core';
-import { createBrowserBotFactory } from '../../../loadtest/src/bots/browser';
-import { createSimBotFactory } from '../../../loadtest/src/bots/sim';
 import { BASE_CHROMIUM_ARGS } from '../../../loadtest/src/bots/browser/chromium-flags';
 import { resolveChromium } from '../../../loadtest/src/bots/browser/chromium-path';
 import { botPageFor } from '../../../loadtest/src/bots/browser/page-url';
 import { percentile } from '../../../loadtest/src/stats';
 import { startServer } from '../server-process';
+import { createPublisherFactory, startRoom } from './publishers';
 
 const ROOM = 'trace';
 
@@ -123,15 +122,11 @@ async function main(): Promise<void> {
   const portBase = arg('--port-base', 13500);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const server = await startServer({ portBase, log });
-  const publishers = process.argv.includes('browser')
-    ? createBrowserBotFactory({ botsPerBrowser: 2, log, joinTimeoutMs: 30_000, pollIntervalMs: 1_000 })
-    : createSimBotFactory({ log, media: 'recorded' });
+  const publishers = createPublisherFactory(process.argv.includes('browser') ? 'browser' : 'sim', log);
   const chromium = await resolveChromium({ log });
   const browser = await puppeteer.launch({ executablePath: chromium.executablePath, headless: true, args: [...BASE_CHROMIUM_ARGS, '--mute-audio'] });
   try {
-    const bots = [0, 1].map((i) => publishers.create({ url: server.wsUrl, room: ROOM, name: `publisher-${i}`, publish: { audio: true, video: true, simulcast: false } }));
-    await Promise.all(bots.map((bot) => bot.start()));
-    await new Promise((resolve) => setTimeout(resolve, 2_000)); // (browser) encoders warm up
+    await startRoom(publishers, server.wsUrl, ROOM);
     const timelines: TraceEvent[][] = [];
     for (let i = 0; i <= joins; i++) {
       const context = await browser.createBrowserContext();
