@@ -10,6 +10,8 @@ export const PROTOCOL_VERSION = 1;
 
 export const MediaSource = Type.Union([Type.Literal('mic'), Type.Literal('webcam'), Type.Literal('screen'), Type.Literal('screen-audio')]);
 export type MediaSource = Static<typeof MediaSource>;
+/** Every source, in the schema's order. */
+export const MEDIA_SOURCES: readonly MediaSource[] = MediaSource.anyOf.map((literal) => literal.const);
 
 /** Room names end up in URLs and logs: keep them plain. */
 export const RoomName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' });

@@ -4,7 +4,7 @@
  * into the OpenAPI document.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { RoomName } from '../../../protocol/src';
+import { MediaSource, RoomName } from '../../../protocol/src';
 
 export const ADMIN_PREFIX = '/admin/v1';
 /** The OpenAPI tag of every admin route: the document lists only routes carrying it. */
@@ -60,7 +60,7 @@ export type RoomList = Static<typeof RoomList>;
 export const ProducerInfo = Type.Object({
   id: Type.String(),
   kind: Type.Union([Type.Literal('audio'), Type.Literal('video')]),
-  source: Type.Union([Type.Literal('mic'), Type.Literal('webcam'), Type.Literal('screen'), Type.Literal('screen-audio')]),
+  source: MediaSource,
   paused: Type.Boolean(),
 });
 

@@ -3,8 +3,8 @@
  * `forbidden` naming the grant, so a client (or its developer) knows which token to ask for instead.
  * Methods not listed act only on the peer's own objects, which it could only create with the grant.
  */
-import { ProtocolError, type MethodName, type RequestData } from '../../../protocol/src';
-import { ALL_SOURCES, type PeerAccess } from '../rooms/access';
+import { MEDIA_SOURCES, ProtocolError, type MethodName, type RequestData } from '../../../protocol/src';
+import type { PeerAccess } from '../rooms/access';
 import { canPublishSource, SOURCE_NAMES, type AccessClaims, type VideoGrant } from './grants';
 
 /** A refusal's reason, or undefined when allowed. */
@@ -36,7 +36,7 @@ export function accessFromClaims(claims: AccessClaims): PeerAccess {
     ...(claims.name !== undefined && claims.name.trim() !== '' ? { name: claims.name.trim().slice(0, 64) } : {}),
     hidden: video.hidden === true,
     canSubscribe: video.canSubscribe !== false,
-    publishSources: ALL_SOURCES.filter((source) => canPublishSource(video, source)),
+    publishSources: MEDIA_SOURCES.filter((source) => canPublishSource(video, source)),
     check(method, data) {
       const rule = RULES[method] as Rule<typeof method> | undefined;
       const refusal = rule?.(video, data);

@@ -2,7 +2,7 @@
  * What a peer may do in its room. The rooms layer only sees this interface: the edge decides it at join
  * (from an access token, see auth/permissions.ts, or everything in open mode) and hands it down.
  */
-import type { MediaSource, MethodName, RequestData } from '../../../protocol/src';
+import { MEDIA_SOURCES, type MediaSource, type MethodName, type RequestData } from '../../../protocol/src';
 
 export interface PeerAccess {
   /** Who the peer is (the token's `sub`); undefined in open mode, where each peer is its own identity. */
@@ -20,12 +20,10 @@ export interface PeerAccess {
 }
 
 /** Open mode: no token, every permission. */
-export const ALL_SOURCES: readonly MediaSource[] = ['mic', 'webcam', 'screen', 'screen-audio'];
-
 export const OPEN_ACCESS: PeerAccess = {
   hidden: false,
   canSubscribe: true,
-  publishSources: ALL_SOURCES,
+  publishSources: MEDIA_SOURCES,
   check: () => undefined,
 };
 
