@@ -184,7 +184,7 @@ export class ConferenceSession extends Emitter<SessionEvents> {
 
   // ── lifecycle ────────────────────────────────────────────────────────────────────────────────────
 
-  /** One join attempt: a new RoomLink, then chat and re-publishing. Throws if anything fails. */
+  /** One join attempt: a new RoomLink, re-publishing, the room's media; chat then opens in the background. Throws if anything fails. */
   async #connect(run: AbortController): Promise<void> {
     const link = new RoomLink(this.#options satisfies LinkSettings);
     this.#link = link;

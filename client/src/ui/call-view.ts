@@ -3,7 +3,7 @@
  * (participants, chat), the stats panel and the controls. It renders what the ConferenceSession reports
  * and turns button presses into session calls; all signalling and media logic lives in the library.
  */
-import { ConferenceSession, ProtocolError, type ConnectionState } from '../lib';
+import { ConferenceSession, ProtocolError, type ConnectionState, type MediaSource } from '../lib';
 import { h } from './dom';
 import { inviteLink, rejoinLink, type PageParams } from './params';
 import { getCamera, getMicrophone, getScreen } from './local-media';
@@ -118,7 +118,7 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
     }
   });
   // What this peer's access lets it publish: a viewer link gets no mic, camera or screen button.
-  let allowed: string[] = [];
+  let allowed: MediaSource[] = [];
   session.on('joined', ({ peerId, publishSources }) => {
     document.body.dataset.peerId = peerId;
     allowed = publishSources;
