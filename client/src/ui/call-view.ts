@@ -2,103 +2,110 @@
  * The call screen: header (room, invite link, connection state), the tile grid, the side panel
  * (participants, chat), the stats panel and the controls. It renders what the ConferenceSession reports
  * and turns button presses into session calls; all signalling and media logic lives in the library.
+ *
+ * startCall reads as its steps: open a session, lay out the screen, show what the session reports, join,
+ * then publish our own media.
  */
-import { ConferenceSession, ProtocolError, type ConnectionState, type MediaSource } from '../lib';
+import { ConferenceSession, ProtocolError, type MediaSource } from '../lib';
 import { h } from './dom';
 import { inviteLink, rejoinLink, type PageParams } from './params';
-import { getCamera, getMicrophone, getScreen } from './local-media';
+import { getCamera, getMicrophone } from './local-media';
 import type { JoinChoice } from './join-page';
 import { TileGrid } from './tiles';
 import { SidePanel } from './side-panel';
 import { StatsPanel } from './stats-panel';
+import { CallControls } from './call-controls';
 import { mediaProblemText } from './media-problem';
 import { callEndedNotice } from './call-ended';
 import { showJoinFailure } from './access-refused';
+import { setPageState } from './page-state';
 
-/** body[data-state]: the stable hook tests and bots wait on. */
-function setPageState(state: 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left'): void {
-  document.body.dataset.state = state;
+/** The parts of the call screen that session events update. */
+interface CallScreen {
+  root: HTMLElement;
+  grid: TileGrid;
+  side: SidePanel;
+  stats: StatsPanel;
+  controls: CallControls;
+  /** Connection state in the header. */
+  state: HTMLElement;
+  /** 'Reconnecting…' */
+  banner: HTMLElement;
+  /** Media (ICE) can fail while signalling works, e.g. behind a firewall: body[data-media] and this notice say so. */
+  mediaNotice: HTMLElement;
 }
 
 export async function startCall(root: HTMLElement, choice: JoinChoice, params: PageParams): Promise<void> {
   setPageState('joining');
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  const session = openSession(choice, params);
+  const screen = layOutCallScreen(root, session, choice, params);
+  // What this peer's access lets it publish, from the join answer.
+  let allowed: MediaSource[] = [];
+  showConnection(session, screen);
+  showRoom(session, screen, choice);
+  showOwnMedia(session, screen);
+  showEnd(session, screen, choice, params);
+  session.on('joined', ({ peerId, publishSources }) => {
+    document.body.dataset.peerId = peerId;
+    allowed = publishSources;
+    screen.controls.showAllowed(allowed);
+  });
+  // The page is 'joined' when the session is connected (its connectionState event), before publishing.
+  await session.join();
+  await publishOwnMedia(session, screen, choice, params, allowed);
+}
+
+function openSession(choice: JoinChoice, params: PageParams): ConferenceSession {
   const session = new ConferenceSession({
-    url,
+    url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
     room: choice.room,
     displayName: choice.name,
     forceRelay: params.relay,
     ...(params.token ? { token: params.token } : {}),
   });
+  // For tests and troubleshooting from the console.
   (globalThis as { confero?: unknown }).confero = { session };
+  return session;
+}
 
+function layOutCallScreen(root: HTMLElement, session: ConferenceSession, choice: JoinChoice, params: PageParams): CallScreen {
   const grid = new TileGrid((consumerId, layer) => void session.setPreferredLayers(consumerId, layer).catch(() => undefined));
   const side = new SidePanel((text) => void session.sendChat(text));
   const stats = new StatsPanel(() => session.statsSources());
+  const controls = new CallControls(session, {
+    cameraShown: (on) => grid.setLocalVideoOff(!on),
+    togglePeople: () => side.toggle(),
+    toggleStats: () => stats.toggle(),
+    leave: async () => {
+      await session.leave();
+      stats.close();
+      setPageState('left');
+      root.replaceChildren(
+        h('section', { class: 'join' }, [h('h1', { text: 'You left the call.' }), h('a', { href: rejoinLink(choice.room, params), text: 'Rejoin' })]),
+      );
+    },
+  });
   const state = h('span', { class: 'state', 'data-value': 'connecting', text: 'connecting…' });
   const banner = h('div', { class: 'banner', hidden: true, text: 'Reconnecting…' });
-  // body[data-media] and this notice: media (ICE) can fail while signalling works, e.g. behind a firewall.
   const mediaNotice = h('div', { class: 'banner media-problem', role: 'alert', hidden: true });
   const copy = h('button', { text: 'Invite' });
   copy.addEventListener('click', () => void navigator.clipboard?.writeText(inviteLink(choice.room)).then(() => (copy.textContent = 'Copied')));
-
-  const button = (action: string, label: string, onClick: () => void | Promise<void>): HTMLButtonElement => {
-    const b = h('button', { 'data-action': action, text: label });
-    b.addEventListener('click', () => void Promise.resolve(onClick()).catch((e: Error) => console.warn(action, e)));
-    return b;
-  };
-
-  let micOn = false;
-  let camOn = false;
-  let sharing = false;
-  const micButton = button('mic', 'Mic', async () => {
-    micOn = !micOn;
-    await session.setMuted('mic', !micOn);
-    micButton.classList.toggle('off', !micOn);
-  });
-  const camButton = button('camera', 'Camera', async () => {
-    camOn = !camOn;
-    await session.setMuted('webcam', !camOn);
-    camButton.classList.toggle('off', !camOn);
-    grid.setLocalVideoOff(!camOn);
-  });
-  const screenButton = button('screen', 'Share screen', async () => {
-    if (sharing) {
-      await session.unpublish('screen');
-    } else {
-      const track = await getScreen();
-      await session.publish(track, { source: 'screen', simulcast: false });
-    }
-    sharing = !sharing;
-    screenButton.classList.toggle('primary', sharing);
-  });
-  const leaveButton = button('leave', 'Leave', async () => {
-    await session.leave();
-    stats.close();
-    setPageState('left');
-    root.replaceChildren(h('section', { class: 'join' }, [h('h1', { text: 'You left the call.' }), h('a', { href: rejoinLink(choice.room, params), text: 'Rejoin' })]));
-  });
-  leaveButton.classList.add('leave');
-
   root.replaceChildren(
     h('section', { class: 'call' }, [
       h('header', {}, [h('span', { class: 'room', text: choice.room }), copy, state]),
       h('div', { class: 'body' }, [grid.element, side.element]),
-      h('nav', { class: 'controls' }, [
-        micButton,
-        camButton,
-        screenButton,
-        button('people', 'People & chat', () => side.toggle()),
-        button('stats', 'Stats', () => stats.toggle()),
-        leaveButton,
-      ]),
+      controls.element,
     ]),
     stats.element,
     banner,
     mediaNotice,
   );
+  return { root, grid, side, stats, controls, state, banner, mediaNotice };
+}
 
-  session.on('connectionState', (value: ConnectionState) => {
+/** Signalling (connected, reconnecting…) in the header and the page state; media connectivity in its notice. */
+function showConnection(session: ConferenceSession, { grid, state, banner, mediaNotice }: CallScreen): void {
+  session.on('connectionState', (value) => {
     state.dataset.value = value;
     state.textContent = value;
     banner.hidden = value !== 'reconnecting';
@@ -117,15 +124,10 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
       mediaNotice.hidden = true;
     }
   });
-  // What this peer's access lets it publish: a viewer link gets no mic, camera or screen button.
-  let allowed: MediaSource[] = [];
-  session.on('joined', ({ peerId, publishSources }) => {
-    document.body.dataset.peerId = peerId;
-    allowed = publishSources;
-    micButton.hidden = !allowed.includes('mic');
-    camButton.hidden = !allowed.includes('webcam');
-    screenButton.hidden = !allowed.includes('screen');
-  });
+}
+
+/** The others: their names, tiles, tracks, mutes, the active speaker and chat. */
+function showRoom(session: ConferenceSession, { grid, side }: CallScreen, choice: JoinChoice): void {
   session.on('peers', (peers) => {
     for (const p of peers) grid.setName(p.id, p.displayName);
     side.setPeople([{ id: document.body.dataset.peerId ?? 'me', name: choice.name, self: true }, ...peers.map((p) => ({ id: p.id, name: p.displayName }))]);
@@ -148,25 +150,23 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
     if (source === 'mic') grid.setMicOff(peerId, muted);
     else if (source) grid.setVideoPaused({ peerId, source }, muted);
   });
-  // An admin muted (or unmuted) our mic or camera on the server: the buttons show what is now sent.
-  session.on('adminMuted', ({ source, muted }) => {
-    if (source === 'mic') {
-      micOn = !muted;
-      micButton.classList.toggle('off', !micOn);
-    } else if (source === 'webcam') {
-      camOn = !muted;
-      camButton.classList.toggle('off', !camOn);
-      grid.setLocalVideoOff(!camOn);
-    }
-  });
   session.on('activeSpeaker', ({ peerId }) => grid.setSpeaker(peerId));
   session.on('chat', (m) => side.addMessage(m.displayName, m.text, m.at));
-  session.on('unpublished', ({ source }) => {
-    if (source === 'screen') {
-      sharing = false;
-      screenButton.classList.remove('primary');
-    }
+}
+
+/** What the server decided about our own media: an admin's mute, a share that ended. */
+function showOwnMedia(session: ConferenceSession, { controls }: CallScreen): void {
+  session.on('adminMuted', ({ source, muted }) => {
+    if (source === 'mic') controls.showMic(!muted);
+    else if (source === 'webcam') controls.showCamera(!muted);
   });
+  session.on('unpublished', ({ source }) => {
+    if (source === 'screen') controls.sharingStopped();
+  });
+}
+
+/** The call ended for good (closed or removed by an admin, a duplicate identity), or a rejoin was refused for good. */
+function showEnd(session: ConferenceSession, { root, stats }: CallScreen, choice: JoinChoice, params: PageParams): void {
   session.on('error', ({ context, error }) => {
     console.warn(`[confero] ${context}:`, error);
     // A rejoin refused for good (e.g. the access token expired meanwhile): say so instead of a dead call.
@@ -177,32 +177,35 @@ export async function startCall(root: HTMLElement, choice: JoinChoice, params: P
   });
   session.on('ended', ({ reason }) => {
     stats.close();
-    document.body.dataset.state = 'ended';
+    setPageState('ended');
     root.replaceChildren(callEndedNotice(reason, rejoinLink(choice.room, params)));
   });
+}
 
-  await session.join();
-
-  // Publish after joining so a missing device does not keep anyone out of the call.
-  if (params.audio && allowed.includes('mic')) {
+/**
+ * Microphone, then camera, after joining, so a missing device does not keep anyone out of the call. Each
+ * button then shows what the session really sends (an admin may have muted the mic meanwhile). Stops as
+ * soon as the session is no longer connected: an admin may close the room while the camera is still
+ * starting, and the page must stay ended.
+ */
+async function publishOwnMedia(session: ConferenceSession, screen: CallScreen, choice: JoinChoice, params: PageParams, allowed: MediaSource[]): Promise<void> {
+  const sending = (source: MediaSource): boolean => session.publications.some((p) => p.source === source && !p.muted);
+  if (params.audio && allowed.includes('mic') && session.connectionState === 'connected') {
     try {
       await session.publish(await getMicrophone(choice), { source: 'mic' });
-      micOn = true;
     } catch (e) {
       console.warn('microphone unavailable', e);
     }
   }
-  if (params.video && allowed.includes('webcam')) {
+  screen.controls.showMic(sending('mic'));
+  if (params.video && allowed.includes('webcam') && session.connectionState === 'connected') {
     try {
       const camera = await getCamera(choice);
       await session.publish(camera, { source: 'webcam', simulcast: params.simulcast });
-      grid.setLocal(camera, choice.name);
-      camOn = true;
+      screen.grid.setLocal(camera, choice.name);
     } catch (e) {
       console.warn('camera unavailable', e);
     }
   }
-  micButton.classList.toggle('off', !micOn);
-  camButton.classList.toggle('off', !camOn);
-  setPageState('joined');
+  screen.controls.showCamera(sending('webcam'));
 }
