@@ -1,5 +1,5 @@
 /** produce, closeProducer, pauseProducer, resumeProducer. */
-import { ProtocolError } from '../../../../protocol/src';
+import { ProtocolError, SOURCE_KIND } from '../../../../protocol/src';
 import type { types } from 'mediasoup';
 import type { ProducerAppData } from '../consuming';
 import { empty, mediasoupCall, own, type Handler, type HandlerContext } from './context';
@@ -11,7 +11,7 @@ export const produce: Handler<'produce'> = async (ctx, data) => {
   if (peer.producers.size >= room.limits.maxProducersPerPeer) {
     throw new ProtocolError('limit_exceeded', `at most ${room.limits.maxProducersPerPeer} producers per peer`);
   }
-  const expectedKind = data.source === 'mic' || data.source === 'screen-audio' ? 'audio' : 'video';
+  const expectedKind = SOURCE_KIND[data.source];
   if (data.kind !== expectedKind) throw new ProtocolError('bad_request', `source ${data.source} must be ${expectedKind}`);
   const appData: ProducerAppData = { peerId: peer.id, source: data.source };
   const producer = await mediasoupCall(() =>
