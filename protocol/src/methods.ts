@@ -13,6 +13,14 @@ export type MediaSource = Static<typeof MediaSource>;
 /** Every source, in the schema's order. */
 export const MEDIA_SOURCES: readonly MediaSource[] = MediaSource.anyOf.map((literal) => literal.const);
 
+export const MediaKind = Type.Union([Type.Literal('audio'), Type.Literal('video')]);
+export type MediaKind = Static<typeof MediaKind>;
+/**
+ * The kind of track each source carries: the server refuses a `produce` whose kind does not match its
+ * source, and the client library a track of the wrong kind before it gets that far.
+ */
+export const SOURCE_KIND: Readonly<Record<MediaSource, MediaKind>> = { mic: 'audio', webcam: 'video', screen: 'video', 'screen-audio': 'audio' };
+
 /** Room names end up in URLs and logs: keep them plain. */
 export const RoomName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' });
 export const DisplayName = Type.String({ minLength: 1, maxLength: 64 });
@@ -60,7 +68,7 @@ export const RequestSchemas = {
   restartIce: Type.Object({ transportId: Id }),
   produce: Type.Object({
     transportId: Id,
-    kind: Type.Union([Type.Literal('audio'), Type.Literal('video')]),
+    kind: MediaKind,
     rtpParameters: RtpParameters,
     source: MediaSource,
     paused: Type.Optional(Type.Boolean()),
@@ -90,12 +98,14 @@ export const RequestSchemas = {
 export type MethodName = keyof typeof RequestSchemas;
 export type RequestData<M extends MethodName> = Static<(typeof RequestSchemas)[M]>;
 
-export interface ProducerInfo {
-  id: string;
-  kind: 'audio' | 'video';
-  source: MediaSource;
-  paused: boolean;
-}
+/** A published producer, as peers learn of it (join, peerJoined) and as the admin API lists it. */
+export const ProducerInfo = Type.Object({
+  id: Type.String(),
+  kind: MediaKind,
+  source: MediaSource,
+  paused: Type.Boolean(),
+});
+export type ProducerInfo = Static<typeof ProducerInfo>;
 
 export interface PeerInfo {
   /** This membership (a new one on every rejoin). */

@@ -1,6 +1,6 @@
 /** Server → client notifications: {method, data}, never answered. */
 import type { types } from 'mediasoup-client';
-import type { MediaSource, PeerInfo } from './methods';
+import type { MediaKind, MediaSource, PeerInfo } from './methods';
 
 export interface NotificationTypes {
   /**
@@ -15,7 +15,7 @@ export interface NotificationTypes {
     consumerId: string;
     producerId: string;
     peerId: string;
-    kind: 'audio' | 'video';
+    kind: MediaKind;
     source: MediaSource;
     rtpParameters: types.RtpParameters;
     type: 'simple' | 'simulcast' | 'svc' | 'pipe';

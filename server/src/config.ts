@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import {
   address,
   apiKeys,
@@ -127,52 +128,106 @@ export interface SettingDoc {
   description: string;
 }
 
+/**
+ * Every setting's default that is a plain value, written once: loadConfig falls back to these and SETTINGS
+ * (hence README's table and .env.example) documents them.
+ */
+const DEFAULTS = {
+  HTTP_HOST: '127.0.0.1',
+  HTTP_PORT: 3000,
+  LOG_LEVEL: 'info',
+  LOG_FORMAT: 'auto',
+  MEDIASOUP_LOG_LEVEL: 'warn',
+  RTC_LISTEN_IP: '127.0.0.1',
+  RTC_BASE_PORT: 40000,
+  RTC_MIN_PORT: 40100,
+  RTC_MAX_PORT: 40999,
+  MAX_PEERS_PER_ROOM: 50,
+  MAX_PRODUCERS_PER_PEER: 8,
+  MAX_MESSAGE_BYTES: 65_536,
+  EMPTY_ROOM_GRACE_MS: 5000,
+  MAX_INCOMING_BITRATE: 3_000_000,
+  ALLOW_PLAIN_TRANSPORTS: false,
+  TURN_CREDENTIAL_TTL: 86_400,
+  TURN_PORT: 3478,
+  TURN_TLS_PORT: 5349,
+  TURN_MIN_PORT: 49_160,
+  TURN_MAX_PORT: 49_999,
+  TURN_REALM: 'confero',
+  AUTH_OPEN: false,
+  WS_RATE_PER_SECOND: 50,
+  WS_RATE_BURST: 200,
+  WS_RATE_CLOSE_AFTER: 100,
+  JOINS_PER_IP_PER_MINUTE: 60,
+  MAX_ROOMS: 1000,
+  MAX_WS_CONNECTIONS: 5000,
+  MAX_WS_CONNECTIONS_PER_IP: 200,
+  HTTP_RATE_PER_MINUTE: 600,
+} as const;
+
+/** The documentation of a setting whose default is in DEFAULTS. */
+function documented(name: keyof typeof DEFAULTS, description: string): SettingDoc {
+  return { name, default: String(DEFAULTS[name]), description };
+}
+
 export const SETTINGS: SettingDoc[] = [
-  { name: 'HTTP_HOST', default: '127.0.0.1', description: 'address the HTTP/WebSocket server binds to (0.0.0.0 to serve others)' },
-  { name: 'HTTP_PORT', default: '3000', description: 'port of the HTTP/WebSocket server' },
-  { name: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
-  { name: 'LOG_FORMAT', default: 'auto', description: 'auto (coloured lines when stdout is a terminal, JSON otherwise), pretty or json' },
+  documented('HTTP_HOST', 'address the HTTP/WebSocket server binds to (0.0.0.0 to serve others)'),
+  documented('HTTP_PORT', 'port of the HTTP/WebSocket server'),
+  documented('LOG_LEVEL', 'fatal, error, warn, info, debug, trace or silent'),
+  documented('LOG_FORMAT', 'auto (coloured lines when stdout is a terminal, JSON otherwise), pretty or json'),
   { name: 'MEDIASOUP_NUM_WORKERS', default: 'number of cores', description: 'mediasoup worker processes (1–64)' },
   { name: 'MEDIASOUP_WORKER_BIN', default: '(setup picks one)', description: 'path of a mediasoup-worker binary to use' },
-  { name: 'MEDIASOUP_LOG_LEVEL', default: 'warn', description: 'worker log level: debug, warn, error or none' },
-  { name: 'RTC_LISTEN_IP', default: '127.0.0.1', description: 'IP that media (UDP/TCP) binds to' },
+  documented('MEDIASOUP_LOG_LEVEL', 'worker log level: debug, warn, error or none'),
+  documented('RTC_LISTEN_IP', 'IP that media (UDP/TCP) binds to'),
   { name: 'RTC_ANNOUNCED_ADDRESS', default: '(auto)', description: 'IP or hostname announced in ICE candidates, e.g. the public IP behind NAT; unset with a wildcard RTC_LISTEN_IP → the host\'s primary address(es)' },
-  { name: 'RTC_BASE_PORT', default: '40000', description: 'worker i takes UDP and TCP port RTC_BASE_PORT + i' },
-  { name: 'RTC_MIN_PORT', default: '40100', description: 'lowest port for plain/pipe transports' },
-  { name: 'RTC_MAX_PORT', default: '40999', description: 'highest port for plain/pipe transports' },
-  { name: 'MAX_PEERS_PER_ROOM', default: '50', description: 'peers in one room; the next join gets `room_full`' },
-  { name: 'MAX_PRODUCERS_PER_PEER', default: '8', description: 'audio/video producers one peer may have open' },
-  { name: 'MAX_MESSAGE_BYTES', default: '65536', description: 'largest WebSocket message answered; larger → `message_too_large` (over 4× this or 1 MiB the socket is closed)' },
-  { name: 'EMPTY_ROOM_GRACE_MS', default: '5000', description: 'how long an empty room stays open before it is closed' },
-  { name: 'MAX_INCOMING_BITRATE', default: '3000000', description: 'bits/s one peer may send per send transport' },
-  { name: 'ALLOW_PLAIN_TRANSPORTS', default: 'false', description: 'allow plain RTP transports (no ICE/DTLS; SRTP with a key exchanged in signalling when the client asks, `srtp: true`) for bots and ingest' },
+  documented('RTC_BASE_PORT', 'worker i takes UDP and TCP port RTC_BASE_PORT + i'),
+  documented('RTC_MIN_PORT', 'lowest port for plain/pipe transports'),
+  documented('RTC_MAX_PORT', 'highest port for plain/pipe transports'),
+  documented('MAX_PEERS_PER_ROOM', 'peers in one room; the next join gets `room_full`'),
+  documented('MAX_PRODUCERS_PER_PEER', 'audio/video producers one peer may have open'),
+  documented('MAX_MESSAGE_BYTES', 'largest WebSocket message answered; larger → `message_too_large` (over 4× this or 1 MiB the socket is closed)'),
+  documented('EMPTY_ROOM_GRACE_MS', 'how long an empty room stays open before it is closed'),
+  documented('MAX_INCOMING_BITRATE', 'bits/s one peer may send per send transport'),
+  documented('ALLOW_PLAIN_TRANSPORTS', 'allow plain RTP transports (no ICE/DTLS; SRTP with a key exchanged in signalling when the client asks, `srtp: true`) for bots and ingest'),
   { name: 'HTTPS_CERT', default: '(none)', description: 'PEM certificate file: serve HTTPS and WSS (with HTTPS_KEY); `self-signed` makes and caches one for this host' },
   { name: 'HTTPS_KEY', default: '(none)', description: 'PEM private key file of HTTPS_CERT' },
+  { name: 'CONFERO_CACHE_DIR', default: '~/.cache/confero', description: 'where the self-signed certificate (HTTPS_CERT=self-signed) and `npm run turn`\'s coturn files are kept, and set-up\'s mediasoup-worker build; unset → `$XDG_CACHE_HOME/confero` when XDG_CACHE_HOME is set' },
   { name: 'STUN_URLS', default: '(none)', description: 'comma-separated `stun:` URLs given to browsers' },
   { name: 'TURN_URLS', default: '(none)', description: 'comma-separated `turn:`/`turns:` URLs given to browsers with time-limited credentials, e.g. `turn:host:3478?transport=udp`' },
   { name: 'TURN_SECRET', default: '(none)', description: 'coturn\'s `static-auth-secret` (at least 16 characters); required with TURN_URLS and by `npm run turn`' },
-  { name: 'TURN_CREDENTIAL_TTL', default: '86400', description: 'seconds a TURN credential stays valid (60–604800); rejoins and ICE restarts get fresh ones' },
+  documented('TURN_CREDENTIAL_TTL', 'seconds a TURN credential stays valid (60–604800); rejoins and ICE restarts get fresh ones'),
   { name: 'TURN_LISTEN_IP', default: '(RTC_LISTEN_IP)', description: '`npm run turn`: address coturn listens and relays on' },
-  { name: 'TURN_PORT', default: '3478', description: '`npm run turn`: TURN port, UDP and TCP' },
-  { name: 'TURN_TLS_PORT', default: '5349', description: '`npm run turn`: TURNS (TLS) port, used when TURN_TLS_CERT is set' },
+  documented('TURN_PORT', '`npm run turn`: TURN port, UDP and TCP'),
+  documented('TURN_TLS_PORT', '`npm run turn`: TURNS (TLS) port, used when TURN_TLS_CERT is set'),
   { name: 'TURN_TLS_CERT', default: '(HTTPS_CERT)', description: '`npm run turn`: PEM certificate for TURNS (with TURN_TLS_KEY)' },
   { name: 'TURN_TLS_KEY', default: '(HTTPS_KEY)', description: '`npm run turn`: PEM private key of TURN_TLS_CERT' },
-  { name: 'TURN_MIN_PORT', default: '49160', description: '`npm run turn`: lowest relay port' },
-  { name: 'TURN_MAX_PORT', default: '49999', description: '`npm run turn`: highest relay port' },
-  { name: 'TURN_REALM', default: 'confero', description: '`npm run turn`: TURN realm' },
+  documented('TURN_MIN_PORT', '`npm run turn`: lowest relay port'),
+  documented('TURN_MAX_PORT', '`npm run turn`: highest relay port'),
+  documented('TURN_REALM', '`npm run turn`: TURN realm'),
   { name: 'AUTH_KEYS', default: '(none)', description: 'API keys that sign access tokens: comma-separated `key:secret` pairs, secrets of at least 32 characters; set → every join and admin call needs a token' },
   { name: 'METRICS_TOKEN', default: '(none)', description: 'bearer token `GET /metrics` requires (`Authorization: Bearer …`, at least 16 characters; the load test sends it from the same variable); unset → /metrics is open, with a warning when HTTP_HOST is not loopback' },
-  { name: 'AUTH_OPEN', default: 'false', description: 'run without AUTH_KEYS on a non-loopback HTTP_HOST (anyone who reaches the server joins any room); on loopback open mode needs no flag' },
-  { name: 'WS_RATE_PER_SECOND', default: '50', description: 'requests one WebSocket may send per second, sustained; over it → `rate_limited`' },
-  { name: 'WS_RATE_BURST', default: '200', description: 'requests one WebSocket may send in a burst above WS_RATE_PER_SECOND' },
-  { name: 'WS_RATE_CLOSE_AFTER', default: '100', description: 'refused requests within 10 s after which the WebSocket is closed (code 1008)' },
-  { name: 'JOINS_PER_IP_PER_MINUTE', default: '60', description: 'joins from one client address per minute; over it → `rate_limited` saying when to retry' },
-  { name: 'MAX_ROOMS', default: '1000', description: 'rooms open on this server; a join that would open another → `unavailable` (existing rooms stay joinable)' },
-  { name: 'MAX_WS_CONNECTIONS', default: '5000', description: 'WebSocket connections on this server; the next is closed at once with code 1013 (try again later)' },
-  { name: 'MAX_WS_CONNECTIONS_PER_IP', default: '200', description: 'WebSocket connections from one client address; the next is closed at once with code 1013' },
-  { name: 'HTTP_RATE_PER_MINUTE', default: '600', description: 'HTTP requests per client address per minute (/healthz, /readyz, /metrics and /ws exempt); over it → 429' },
+  documented('AUTH_OPEN', 'run without AUTH_KEYS on a non-loopback HTTP_HOST (anyone who reaches the server joins any room); on loopback open mode needs no flag'),
+  documented('WS_RATE_PER_SECOND', 'requests one WebSocket may send per second, sustained; over it → `rate_limited`'),
+  documented('WS_RATE_BURST', 'requests one WebSocket may send in a burst above WS_RATE_PER_SECOND'),
+  documented('WS_RATE_CLOSE_AFTER', 'refused requests within 10 s after which the WebSocket is closed (code 1008)'),
+  documented('JOINS_PER_IP_PER_MINUTE', 'joins from one client address per minute; over it → `rate_limited` saying when to retry'),
+  documented('MAX_ROOMS', 'rooms open on this server; a join that would open another → `unavailable` (existing rooms stay joinable)'),
+  documented('MAX_WS_CONNECTIONS', 'WebSocket connections on this server; the next is closed at once with code 1013 (try again later)'),
+  documented('MAX_WS_CONNECTIONS_PER_IP', 'WebSocket connections from one client address; the next is closed at once with code 1013'),
+  documented('HTTP_RATE_PER_MINUTE', 'HTTP requests per client address per minute (/healthz, /readyz, /metrics and /ws exempt); over it → 429'),
   { name: 'TRUST_PROXY', default: '(none)', description: 'comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client address; unset → the connecting address is the client' },
 ];
+
+/**
+ * The project's cache directory (CONFERO_CACHE_DIR). Read from the process's environment when a file is
+ * about to be cached there, not by loadConfig: it is where this installation keeps its files rather than
+ * how one server runs. Set-up (scripts/setup/worker.mjs, plain JavaScript run before node_modules exist)
+ * works it out the same way for the worker build, with its own copy of these two lines.
+ */
+export function cacheDir(env: Env = process.env): string {
+  // XDG_CACHE_HOME is the desktop standard's variable, not a setting of ours.
+  return read(env, 'CONFERO_CACHE_DIR') ?? path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'confero');
+}
 
 /** HTTPS_CERT and HTTPS_KEY: both files, or `self-signed` alone. */
 function httpsSettings(env: Env): Config['https'] {
@@ -199,24 +254,24 @@ function iceSettings(env: Env): IceConfig {
     stunUrls: iceUrls(env, 'STUN_URLS', ['stun', 'stuns']),
     turnUrls,
     turnSecret,
-    credentialTtlSeconds: integer(env, 'TURN_CREDENTIAL_TTL', 86_400, 60, 604_800),
+    credentialTtlSeconds: integer(env, 'TURN_CREDENTIAL_TTL', DEFAULTS.TURN_CREDENTIAL_TTL, 60, 604_800),
   };
 }
 
 function turnServerSettings(env: Env, rtcListenIp: string, rtcPorts: [number, number], https: Config['https']): TurnServerConfig {
-  const minPort = integer(env, 'TURN_MIN_PORT', 49_160, 1024, 65535);
-  const maxPort = integer(env, 'TURN_MAX_PORT', 49_999, 1024, 65535);
+  const minPort = integer(env, 'TURN_MIN_PORT', DEFAULTS.TURN_MIN_PORT, 1024, 65535);
+  const maxPort = integer(env, 'TURN_MAX_PORT', DEFAULTS.TURN_MAX_PORT, 1024, 65535);
   if (maxPort < minPort) throw new ConfigError('TURN_MAX_PORT', String(maxPort), `a port not lower than TURN_MIN_PORT (${minPort})`);
   if (minPort <= rtcPorts[1] && maxPort >= rtcPorts[0]) {
     throw new ConfigError('TURN_MIN_PORT', String(minPort), `a relay range outside the media ports ${rtcPorts[0]}–${rtcPorts[1]}`);
   }
-  const realm = read(env, 'TURN_REALM') ?? 'confero';
+  const realm = read(env, 'TURN_REALM') ?? DEFAULTS.TURN_REALM;
   if (!/^[A-Za-z0-9.-]{1,63}$/.test(realm)) throw new ConfigError('TURN_REALM', realm, 'letters, digits, dots and dashes');
   const tls = read(env, 'TURN_TLS_CERT') || read(env, 'TURN_TLS_KEY') ? pemPair(env, 'TURN_TLS_CERT', 'TURN_TLS_KEY') : undefined;
   return {
     listenIp: ip(env, 'TURN_LISTEN_IP', rtcListenIp),
-    port: integer(env, 'TURN_PORT', 3478, 1, 65535),
-    tlsPort: integer(env, 'TURN_TLS_PORT', 5349, 1, 65535),
+    port: integer(env, 'TURN_PORT', DEFAULTS.TURN_PORT, 1, 65535),
+    tlsPort: integer(env, 'TURN_TLS_PORT', DEFAULTS.TURN_TLS_PORT, 1, 65535),
     tls: tls ?? (typeof https === 'object' ? https : undefined),
     minPort,
     maxPort,
@@ -227,7 +282,7 @@ function turnServerSettings(env: Env, rtcListenIp: string, rtcPorts: [number, nu
 /** Secure default: a server others can reach needs keys, unless the operator says open on purpose. */
 function authSettings(env: Env, httpHost: string): AuthConfig {
   const keys = apiKeys(env, 'AUTH_KEYS', 32);
-  const openFlag = boolean(env, 'AUTH_OPEN', false);
+  const openFlag = boolean(env, 'AUTH_OPEN', DEFAULTS.AUTH_OPEN);
   if (keys.size > 0 && openFlag) throw new ConfigError('AUTH_OPEN', 'true', 'false or unset when AUTH_KEYS is set');
   if (keys.size === 0 && !openFlag && !isLoopback(httpHost)) {
     throw new ConfigError(
@@ -255,14 +310,14 @@ function proxyList(env: Env, name: string): string[] {
 
 function limitSettings(env: Env): LimitsConfig {
   return {
-    wsRatePerSecond: integer(env, 'WS_RATE_PER_SECOND', 50, 1, 100_000),
-    wsRateBurst: integer(env, 'WS_RATE_BURST', 200, 1, 1_000_000),
-    wsRateCloseAfter: integer(env, 'WS_RATE_CLOSE_AFTER', 100, 1, 1_000_000),
-    joinsPerIpPerMinute: integer(env, 'JOINS_PER_IP_PER_MINUTE', 60, 1, 1_000_000),
-    maxRooms: integer(env, 'MAX_ROOMS', 1000, 1, 1_000_000),
-    maxWsConnections: integer(env, 'MAX_WS_CONNECTIONS', 5000, 1, 1_000_000),
-    maxWsConnectionsPerIp: integer(env, 'MAX_WS_CONNECTIONS_PER_IP', 200, 1, 1_000_000),
-    httpRatePerMinute: integer(env, 'HTTP_RATE_PER_MINUTE', 600, 1, 1_000_000),
+    wsRatePerSecond: integer(env, 'WS_RATE_PER_SECOND', DEFAULTS.WS_RATE_PER_SECOND, 1, 100_000),
+    wsRateBurst: integer(env, 'WS_RATE_BURST', DEFAULTS.WS_RATE_BURST, 1, 1_000_000),
+    wsRateCloseAfter: integer(env, 'WS_RATE_CLOSE_AFTER', DEFAULTS.WS_RATE_CLOSE_AFTER, 1, 1_000_000),
+    joinsPerIpPerMinute: integer(env, 'JOINS_PER_IP_PER_MINUTE', DEFAULTS.JOINS_PER_IP_PER_MINUTE, 1, 1_000_000),
+    maxRooms: integer(env, 'MAX_ROOMS', DEFAULTS.MAX_ROOMS, 1, 1_000_000),
+    maxWsConnections: integer(env, 'MAX_WS_CONNECTIONS', DEFAULTS.MAX_WS_CONNECTIONS, 1, 1_000_000),
+    maxWsConnectionsPerIp: integer(env, 'MAX_WS_CONNECTIONS_PER_IP', DEFAULTS.MAX_WS_CONNECTIONS_PER_IP, 1, 1_000_000),
+    httpRatePerMinute: integer(env, 'HTTP_RATE_PER_MINUTE', DEFAULTS.HTTP_RATE_PER_MINUTE, 1, 1_000_000),
     trustProxy: proxyList(env, 'TRUST_PROXY'),
   };
 }
@@ -280,9 +335,9 @@ function listenPlan(listenIp: string, announced: string | undefined, network: ()
 export function loadConfig(env: Env = process.env, network: () => HostNetwork = readHostNetwork): Config {
   const cores = Math.max(1, os.availableParallelism());
   const numWorkers = integer(env, 'MEDIASOUP_NUM_WORKERS', Math.min(cores, 64), 1, 64);
-  const rtcBasePort = integer(env, 'RTC_BASE_PORT', 40000, 1024, 65535 - numWorkers);
-  const rtcMinPort = integer(env, 'RTC_MIN_PORT', 40100, 1024, 65535);
-  const rtcMaxPort = integer(env, 'RTC_MAX_PORT', 40999, 1024, 65535);
+  const rtcBasePort = integer(env, 'RTC_BASE_PORT', DEFAULTS.RTC_BASE_PORT, 1024, 65535 - numWorkers);
+  const rtcMinPort = integer(env, 'RTC_MIN_PORT', DEFAULTS.RTC_MIN_PORT, 1024, 65535);
+  const rtcMaxPort = integer(env, 'RTC_MAX_PORT', DEFAULTS.RTC_MAX_PORT, 1024, 65535);
   if (rtcMaxPort < rtcMinPort) {
     throw new ConfigError('RTC_MAX_PORT', String(rtcMaxPort), `a port not lower than RTC_MIN_PORT (${rtcMinPort})`);
   }
@@ -294,24 +349,24 @@ export function loadConfig(env: Env = process.env, network: () => HostNetwork = 
     );
   }
   const workerBin = executable(env, 'MEDIASOUP_WORKER_BIN');
-  const listenIp = ip(env, 'RTC_LISTEN_IP', '127.0.0.1');
+  const listenIp = ip(env, 'RTC_LISTEN_IP', DEFAULTS.RTC_LISTEN_IP);
   const announcedAddress = address(env, 'RTC_ANNOUNCED_ADDRESS');
   const https = httpsSettings(env);
   const rtcPorts: [number, number] = [Math.min(rtcBasePort, rtcMinPort), Math.max(rtcBasePort + numWorkers - 1, rtcMaxPort)];
 
-  const httpHost = ip(env, 'HTTP_HOST', '127.0.0.1');
+  const httpHost = ip(env, 'HTTP_HOST', DEFAULTS.HTTP_HOST);
 
   return {
     http: {
       host: httpHost,
-      port: integer(env, 'HTTP_PORT', 3000, 0, 65535),
+      port: integer(env, 'HTTP_PORT', DEFAULTS.HTTP_PORT, 0, 65535),
     },
-    logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
-    logFormat: oneOf(env, 'LOG_FORMAT', 'auto', ['auto', 'pretty', 'json'] as const),
+    logLevel: oneOf(env, 'LOG_LEVEL', DEFAULTS.LOG_LEVEL, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    logFormat: oneOf(env, 'LOG_FORMAT', DEFAULTS.LOG_FORMAT, ['auto', 'pretty', 'json'] as const),
     media: {
       numWorkers,
       workerBin,
-      workerLogLevel: oneOf(env, 'MEDIASOUP_LOG_LEVEL', 'warn', ['debug', 'warn', 'error', 'none'] as const),
+      workerLogLevel: oneOf(env, 'MEDIASOUP_LOG_LEVEL', DEFAULTS.MEDIASOUP_LOG_LEVEL, ['debug', 'warn', 'error', 'none'] as const),
       listenIp,
       announcedAddress,
       listen: listenPlan(listenIp, announcedAddress, network),
@@ -320,12 +375,12 @@ export function loadConfig(env: Env = process.env, network: () => HostNetwork = 
       rtcMaxPort,
     },
     rooms: {
-      maxPeersPerRoom: integer(env, 'MAX_PEERS_PER_ROOM', 50, 1, 10_000),
-      maxProducersPerPeer: integer(env, 'MAX_PRODUCERS_PER_PEER', 8, 1, 64),
-      maxMessageBytes: integer(env, 'MAX_MESSAGE_BYTES', 65_536, 1024, 1_048_576),
-      emptyRoomGraceMs: integer(env, 'EMPTY_ROOM_GRACE_MS', 5000, 0, 3_600_000),
-      maxIncomingBitrate: integer(env, 'MAX_INCOMING_BITRATE', 3_000_000, 100_000, 100_000_000),
-      allowPlainTransports: boolean(env, 'ALLOW_PLAIN_TRANSPORTS', false),
+      maxPeersPerRoom: integer(env, 'MAX_PEERS_PER_ROOM', DEFAULTS.MAX_PEERS_PER_ROOM, 1, 10_000),
+      maxProducersPerPeer: integer(env, 'MAX_PRODUCERS_PER_PEER', DEFAULTS.MAX_PRODUCERS_PER_PEER, 1, 64),
+      maxMessageBytes: integer(env, 'MAX_MESSAGE_BYTES', DEFAULTS.MAX_MESSAGE_BYTES, 1024, 1_048_576),
+      emptyRoomGraceMs: integer(env, 'EMPTY_ROOM_GRACE_MS', DEFAULTS.EMPTY_ROOM_GRACE_MS, 0, 3_600_000),
+      maxIncomingBitrate: integer(env, 'MAX_INCOMING_BITRATE', DEFAULTS.MAX_INCOMING_BITRATE, 100_000, 100_000_000),
+      allowPlainTransports: boolean(env, 'ALLOW_PLAIN_TRANSPORTS', DEFAULTS.ALLOW_PLAIN_TRANSPORTS),
     },
     ice: iceSettings(env),
     https,

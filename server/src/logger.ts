@@ -8,7 +8,7 @@ import type { LogFormat, LogLevel } from './config';
  * Secrets are never logged on purpose; the redaction is the safety net should an object carrying one be
  * logged, and it applies before either format.
  */
-export function createLogger(level: LogLevel, format: LogFormat = 'auto', stdoutIsTerminal = process.stdout.isTTY === true): Logger {
+export function createLogger(level: LogLevel, format: LogFormat, stdoutIsTerminal = process.stdout.isTTY === true): Logger {
   const options = {
     level,
     base: { service: 'confero' },

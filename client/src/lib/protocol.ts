@@ -5,4 +5,4 @@
  * Type-only imports may use '../../../protocol/src' directly (they vanish at compile time).
  */
 export { ERROR_CODES, ProtocolError, type ErrorCode } from '../../../protocol/src/errors';
-export { PROTOCOL_VERSION } from '../../../protocol/src/methods';
+export { PROTOCOL_VERSION, SOURCE_KIND } from '../../../protocol/src/methods';

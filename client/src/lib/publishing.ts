@@ -8,6 +8,7 @@
  */
 import type { types } from 'mediasoup-client';
 import type { MediaSource } from '../../../protocol/src';
+import { SOURCE_KIND } from './protocol';
 import type { Emitter } from './emitter';
 import type { SessionEvents, UnpublishReason } from './events';
 import type { RoomLink } from './room-link';
@@ -30,8 +31,6 @@ interface Publication {
 
 /** See serverClosed(). Long enough for roomClosed or the socket's close to arrive behind producerClosed. */
 const SERVER_CLOSE_GRACE_MS = 1_500;
-
-const KIND_OF: Record<MediaSource, 'audio' | 'video'> = { mic: 'audio', 'screen-audio': 'audio', webcam: 'video', screen: 'video' };
 
 /**
  * Webcam simulcast: quarter, half and full resolution. L1T3 adds three temporal layers to each, which
@@ -76,7 +75,7 @@ export class Publisher {
   /** Publishes a track on the link; replaces an earlier publication of the same source. */
   async publish(link: RoomLink, track: MediaStreamTrack, options: PublishOptions): Promise<types.Producer> {
     const { source } = options;
-    if (KIND_OF[source] !== track.kind) throw new TypeError(`a ${track.kind} track cannot be published as ${source}`);
+    if (SOURCE_KIND[source] !== track.kind) throw new TypeError(`a ${track.kind} track cannot be published as ${source}`);
     if (track.readyState === 'ended') throw new TypeError('the track has ended');
     if (this.#publications.has(source)) await this.unpublish(link, source, 'local');
     const publication: Publication = {
@@ -166,7 +165,7 @@ export class Publisher {
   async replaceTrack(source: MediaSource, track: MediaStreamTrack): Promise<void> {
     const publication = this.#publications.get(source);
     if (!publication) throw new Error(`nothing is published as ${source}`);
-    if (KIND_OF[source] !== track.kind) throw new TypeError(`a ${track.kind} track cannot replace ${source}`);
+    if (SOURCE_KIND[source] !== track.kind) throw new TypeError(`a ${track.kind} track cannot replace ${source}`);
     if (publication.producer && !publication.producer.closed) await publication.producer.replaceTrack({ track });
     publication.track = track;
     // A paused producer disables the new track too, like it did the old one.
@@ -223,7 +222,7 @@ export class Publisher {
 
   async #produce(link: RoomLink, publication: Publication): Promise<types.Producer> {
     const { source, simulcast } = publication.options;
-    const kind = KIND_OF[source];
+    const kind = SOURCE_KIND[source];
     if (!link.device.canProduce(kind)) throw new Error(`this device cannot send ${kind}`);
     const appData: ProducerAppData = { source, ...(publication.muted ? { paused: true } : {}) };
     let encodings: types.RtpEncodingParameters[] | undefined;

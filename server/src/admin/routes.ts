@@ -3,6 +3,7 @@
  * calls one room-layer operation. The caller was authenticated by the plugin's onRequest hook.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RoomDetail } from '../../../protocol/src';
 import type { AccessClaims } from '../auth/grants';
 import { describePeers, setProducerMuted, summarizeRoom } from '../rooms/admin-ops';
 import type { Peer } from '../rooms/peer';
@@ -15,7 +16,6 @@ import {
   type MuteResult,
   type PeerParams,
   type ProducerParams,
-  type RoomDetail,
   type RoomList,
   type RoomParams,
 } from './schemas';
@@ -46,14 +46,12 @@ export function registerAdminRoutes(admin: FastifyInstance, { directory, claimsO
 
   admin.get('/rooms', { schema: routeSchemas.listRooms }, async (request): Promise<RoomList> => {
     requireRoomList(claimsOf(request));
-    const rooms = directory.list().filter((room) => !room.closed).map(summarizeRoom);
-    return { rooms: rooms.map((room) => ({ ...room, createdAt: room.createdAt.toISOString() })) };
+    return { rooms: directory.list().filter((room) => !room.closed).map(summarizeRoom) };
   });
 
   admin.get<{ Params: RoomParams }>('/rooms/:room', { schema: routeSchemas.getRoom }, async (request): Promise<RoomDetail> => {
     const room = administeredRoom(request, request.params.room);
-    const summary = summarizeRoom(room);
-    return { ...summary, createdAt: summary.createdAt.toISOString(), peers: describePeers(room) };
+    return { ...summarizeRoom(room), peers: describePeers(room) };
   });
 
   admin.delete<{ Params: RoomParams }>('/rooms/:room', { schema: routeSchemas.closeRoom }, async (request, reply) => {

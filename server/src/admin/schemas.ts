@@ -1,10 +1,11 @@
 /**
  * The admin API's contract as TypeBox schemas: Fastify validates params and bodies with them, serializes
  * responses through them (a field not listed here never leaves the server) and @fastify/swagger turns them
- * into the OpenAPI document.
+ * into the OpenAPI document. The room, peer and producer shapes themselves are the protocol's
+ * (protocol/src/admin.ts), since the rooms layer builds them.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { MediaSource, RoomName } from '../../../protocol/src';
+import { ProducerInfo, RoomDetail, RoomName, RoomSummary } from '../../../protocol/src';
 
 export const ADMIN_PREFIX = '/admin/v1';
 /** The OpenAPI tag of every admin route: the document lists only routes carrying it. */
@@ -40,42 +41,8 @@ export const MuteBody = Type.Object(
 );
 export type MuteBody = Static<typeof MuteBody>;
 
-const Worker = Type.Object({
-  index: Type.Integer({ description: 'mediasoup worker slot' }),
-  pid: Type.Integer({ description: 'worker process id' }),
-});
-
-export const RoomSummary = Type.Object({
-  name: Type.String(),
-  peers: Type.Integer(),
-  producers: Type.Integer(),
-  consumers: Type.Integer(),
-  worker: Worker,
-  createdAt: Type.String({ format: 'date-time' }),
-});
-
 export const RoomList = Type.Object({ rooms: Type.Array(RoomSummary) });
 export type RoomList = Static<typeof RoomList>;
-
-export const ProducerInfo = Type.Object({
-  id: Type.String(),
-  kind: Type.Union([Type.Literal('audio'), Type.Literal('video')]),
-  source: MediaSource,
-  paused: Type.Boolean(),
-});
-
-export const PeerDetail = Type.Object({
-  id: Type.String(),
-  identity: Type.Optional(Type.String({ description: 'from the join token, when the peer joined with one' })),
-  displayName: Type.String(),
-  hidden: Type.Boolean({ description: 'joined with the hidden grant: not listed to the other peers' }),
-  producers: Type.Array(ProducerInfo),
-  consumers: Type.Integer(),
-});
-
-/** A room's summary with its peers listed instead of counted. */
-export const RoomDetail = Type.Composite([Type.Omit(RoomSummary, ['peers']), Type.Object({ peers: Type.Array(PeerDetail) })]);
-export type RoomDetail = Static<typeof RoomDetail>;
 
 export const MuteResult = Type.Object({ producer: ProducerInfo });
 export type MuteResult = Static<typeof MuteResult>;

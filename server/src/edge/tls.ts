@@ -10,8 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { generate } from 'selfsigned';
-import type { Config } from '../config';
-import { cacheDir } from '../cache-dir';
+import { cacheDir, type Config } from '../config';
 import { isWildcard } from '../media/listen-addresses';
 
 export interface TlsFiles {

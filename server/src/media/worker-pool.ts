@@ -9,6 +9,7 @@
  * does placement wait, bounded, for the replacement (`whenLive()`).
  */
 import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
@@ -176,7 +177,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   async #replace(index: number, delayMs: number): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    await delay(delayMs);
     if (this.#closed) return;
     try {
       const slot = await this.#spawn(index);

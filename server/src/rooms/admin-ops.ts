@@ -3,29 +3,9 @@
  * and the server-side mute. The HTTP edge (server/src/admin) only calls these and Room.kick/close; it never
  * reaches into mediasoup objects itself.
  */
-import type { ProducerInfo } from '../../../protocol/src';
-import type { Peer } from './peer';
+import type { PeerSummary, ProducerInfo, RoomSummary } from '../../../protocol/src';
+import { producerInfo, type Peer } from './peer';
 import type { Room } from './room';
-
-export interface RoomSummary {
-  name: string;
-  peers: number;
-  producers: number;
-  consumers: number;
-  worker: { index: number; pid: number };
-  createdAt: Date;
-}
-
-export interface PeerSummary {
-  id: string;
-  /** The identity of the peer's join token, when it joined with one. */
-  identity?: string;
-  displayName: string;
-  /** Joined with the `hidden` grant: the other peers do not see it, the admin API does. */
-  hidden: boolean;
-  producers: ProducerInfo[];
-  consumers: number;
-}
 
 export function summarizeRoom(room: Room): RoomSummary {
   let producers = 0;
@@ -40,7 +20,7 @@ export function summarizeRoom(room: Room): RoomSummary {
     producers,
     consumers,
     worker: { index: room.media.workerIndex, pid: room.media.slot.worker.pid },
-    createdAt: room.createdAt,
+    createdAt: room.createdAt.toISOString(),
   };
 }
 
@@ -77,5 +57,5 @@ export async function setProducerMuted(peer: Peer, producerId: string, muted: bo
   }
   // The owner is told even when the state did not change: its client then shows what the admin decided.
   peer.notify('producerMuted', { producerId, muted });
-  return { id: producer.id, kind: producer.kind, source: owned.source, paused: producer.paused };
+  return producerInfo(owned);
 }

@@ -3,10 +3,16 @@
  * resumes it once its local consumer is ready, so the first keyframe is not lost. Consumer events become
  * notifications to the consuming peer.
  */
+import type { Logger } from 'pino';
 import type { types } from 'mediasoup';
 import type { MediaSource } from '../../../protocol/src';
 import type { Peer } from './peer';
-import type { Room } from './room';
+
+/** What consuming needs of the room (a Room is one): its router and its log. Not Room itself, which calls in here. */
+export interface ConsumingRoom {
+  readonly router: types.Router;
+  readonly log: Logger;
+}
 
 export interface ProducerAppData extends types.AppData {
   peerId: string;
@@ -27,7 +33,7 @@ function claim(peer: Peer, producerId: string): boolean {
   return true;
 }
 
-export async function consumeProducer(room: Room, peer: Peer, owner: Peer, producer: types.Producer): Promise<void> {
+export async function consumeProducer(room: ConsumingRoom, peer: Peer, owner: Peer, producer: types.Producer): Promise<void> {
   const transport = peer.transportFor('recv');
   if (!transport || peer.closed || producer.closed) return;
   if (!room.router.canConsume({ producerId: producer.id, rtpCapabilities: peer.rtpCapabilities })) return;
@@ -79,7 +85,7 @@ export async function consumeProducer(room: Room, peer: Peer, owner: Peer, produ
   });
 }
 
-export async function consumeData(room: Room, peer: Peer, owner: Peer, dataProducer: types.DataProducer): Promise<void> {
+export async function consumeData(room: ConsumingRoom, peer: Peer, owner: Peer, dataProducer: types.DataProducer): Promise<void> {
   const transport = peer.transportFor('recv');
   if (!transport || peer.closed || dataProducer.closed || !transport.appData.sctp) return;
   let dataConsumer: types.DataConsumer;

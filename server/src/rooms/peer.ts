@@ -19,6 +19,11 @@ export interface OwnedProducer {
   source: MediaSource;
 }
 
+/** The protocol's view of a producer: what peers are told of it and what the admin API lists. */
+export function producerInfo({ producer, source }: OwnedProducer): ProducerInfo {
+  return { id: producer.id, kind: producer.kind, source, paused: producer.paused };
+}
+
 export class Peer {
   readonly transports = new Map<string, MediaTransport>();
   readonly producers = new Map<string, OwnedProducer>();
@@ -69,12 +74,7 @@ export class Peer {
   }
 
   producerInfos(): ProducerInfo[] {
-    return [...this.producers.values()].map(({ producer, source }) => ({
-      id: producer.id,
-      kind: producer.kind,
-      source,
-      paused: producer.paused,
-    }));
+    return [...this.producers.values()].map(producerInfo);
   }
 
   /** Closing the transports closes every producer, consumer and data channel on them. */

@@ -28,7 +28,7 @@ export class Room {
     readonly log: Logger,
   ) {
     media.onWorkerClose(() => this.close('worker_died'));
-    watchSpeakers(this);
+    watchSpeakers(media, (method, data) => this.broadcast(undefined, method, data));
   }
 
   get closed(): boolean {

@@ -19,8 +19,7 @@ import { Peer, type Disconnect, type Notify } from './peer';
 import type { Authorize, PeerAccess } from './access';
 import type { Room } from './room';
 import type { RoomDirectory } from './room-directory';
-import { isRoomMethod, roomHandlers } from './handlers';
-import type { Handler } from './handlers/context';
+import { isRoomMethod, runRoomMethod } from './handlers';
 import { checkedRtpCapabilities } from './capabilities';
 
 export interface SessionDeps {
@@ -84,8 +83,7 @@ export class PeerSession {
     }
     if (!isRoomMethod(method)) throw new ProtocolError('unknown_method', `unknown method ${method}`);
     joined.peer.access.check(method, data);
-    const handler = roomHandlers[method] as unknown as Handler<M>;
-    return handler({ ...joined, iceServers: () => this.deps.iceServers(joined.peer.id) }, data);
+    return runRoomMethod(method, { ...joined, iceServers: () => this.deps.iceServers(joined.peer.id) }, data);
   }
 
   /** The joined peer and room, if any; a room closed under us (worker died) counts as not joined. */

@@ -1,17 +1,18 @@
 /** Active speaker and audio levels of a room, from mediasoup's observers, as notifications to all. */
-import type { Room } from './room';
+import type { RoomMedia } from '../media/room-media';
 import type { ProducerAppData } from './consuming';
+import type { Notify } from './peer';
 
-export function watchSpeakers(room: Room): void {
-  const { activeSpeaker, audioLevels } = room.media;
+/** `tellEveryone` sends to every peer of the room (the Room passes its broadcast; it is not imported here). */
+export function watchSpeakers({ activeSpeaker, audioLevels }: Pick<RoomMedia, 'activeSpeaker' | 'audioLevels'>, tellEveryone: Notify): void {
   activeSpeaker.on('dominantspeaker', ({ producer }) => {
     const { peerId } = producer.appData as ProducerAppData;
-    room.broadcast(undefined, 'activeSpeaker', { peerId, producerId: producer.id });
+    tellEveryone('activeSpeaker', { peerId, producerId: producer.id });
   });
   audioLevels.on('volumes', (volumes) => {
-    room.broadcast(undefined, 'audioLevels', {
+    tellEveryone('audioLevels', {
       levels: volumes.map(({ producer, volume }) => ({ peerId: (producer.appData as ProducerAppData).peerId, producerId: producer.id, volume })),
     });
   });
-  audioLevels.on('silence', () => room.broadcast(undefined, 'audioLevels', { levels: [] }));
+  audioLevels.on('silence', () => tellEveryone('audioLevels', { levels: [] }));
 }

@@ -13,6 +13,7 @@ import dns from 'node:dns/promises';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '../config';
 import { isWildcard, primaryAddress, type HostNetwork } from '../media/listen-addresses';
 
@@ -149,7 +150,7 @@ export async function startCoturn(
     output: () => log,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      await Promise.race([exited, delay(5000)]);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
@@ -163,7 +164,7 @@ export async function startCoturn(
       await running.stop();
       throw new Error(`coturn did not listen on ${host}:${config.turn.port} within 15 s: ${tail()}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await delay(100);
   }
   return running;
 }

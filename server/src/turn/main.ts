@@ -4,9 +4,8 @@
  * Ctrl-C or SIGTERM, which it passes on.
  */
 import path from 'node:path';
-import { ConfigError, loadConfig, type Config } from '../config';
+import { cacheDir, ConfigError, loadConfig, type Config } from '../config';
 import { readHostNetwork } from '../media/listen-addresses';
-import { cacheDir } from '../cache-dir';
 import { planCoturn, sfuAddresses, startCoturn } from './coturn';
 
 function fail(message: string, code: number): never {

@@ -1,16 +1,16 @@
 /** pauseConsumer, resumeConsumer, setPreferredLayers, setConsumerPriority, requestKeyFrame. */
 import { ProtocolError } from '../../../../protocol/src';
-import { empty, mediasoupCall, own, type Handler } from './context';
+import { empty, own, type Handler } from './context';
 
 export const pauseConsumer: Handler<'pauseConsumer'> = async (ctx, data) => {
   const consumer = own(ctx, ctx.peer.consumers, data.consumerId, 'consumer');
-  await mediasoupCall(() => consumer.pause());
+  await consumer.pause();
   return empty;
 };
 
 export const resumeConsumer: Handler<'resumeConsumer'> = async (ctx, data) => {
   const consumer = own(ctx, ctx.peer.consumers, data.consumerId, 'consumer');
-  await mediasoupCall(() => consumer.resume());
+  await consumer.resume();
   return empty;
 };
 
@@ -20,18 +20,18 @@ export const setPreferredLayers: Handler<'setPreferredLayers'> = async (ctx, dat
     throw new ProtocolError('bad_request', `consumer ${consumer.id} has a single layer (type ${consumer.type})`);
   }
   const layers = data.temporalLayer === undefined ? { spatialLayer: data.spatialLayer } : { spatialLayer: data.spatialLayer, temporalLayer: data.temporalLayer };
-  await mediasoupCall(() => consumer.setPreferredLayers(layers));
+  await consumer.setPreferredLayers(layers);
   return empty;
 };
 
 export const setConsumerPriority: Handler<'setConsumerPriority'> = async (ctx, data) => {
   const consumer = own(ctx, ctx.peer.consumers, data.consumerId, 'consumer');
-  await mediasoupCall(() => consumer.setPriority(data.priority));
+  await consumer.setPriority(data.priority);
   return empty;
 };
 
 export const requestKeyFrame: Handler<'requestKeyFrame'> = async (ctx, data) => {
   const consumer = own(ctx, ctx.peer.consumers, data.consumerId, 'consumer');
-  await mediasoupCall(() => consumer.requestKeyFrame());
+  await consumer.requestKeyFrame();
   return empty;
 };

@@ -28,24 +28,4 @@ export function refuse(ctx: HandlerContext, id: string, what: string): never {
   throw new ProtocolError('not_found', `no ${what} ${id}`);
 }
 
-/**
- * mediasoup rejects bad parameters with TypeError/UnsupportedError (the client's fault), and operations
- * on an object that closed meanwhile (its producer went away) with InvalidStateError/NotFoundError.
- * A plain Error is the worker refusing the request as such — an SSRC or MID already used on the
- * transport, connect() called twice, a request too big: also the client's doing, so `bad_request` too
- * (found by the fuzz test, which got `internal` for these).
- */
-export async function mediasoupCall<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof ProtocolError) throw error;
-    const { name, message } = error as Error;
-    const workerRefusal = error instanceof Error && error.constructor === Error;
-    if (name === 'TypeError' || name === 'UnsupportedError' || workerRefusal) throw new ProtocolError('bad_request', message);
-    if (name === 'InvalidStateError' || name === 'NotFoundError') throw new ProtocolError('not_found', `already closed: ${message}`);
-    throw error;
-  }
-}
-
 export const empty = {} as Record<string, never>;

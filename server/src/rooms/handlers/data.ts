@@ -1,7 +1,7 @@
 /** produceData, closeDataProducer (chat over DataChannels), and getStats. */
 import { ProtocolError } from '../../../../protocol/src';
 import type { types } from 'mediasoup';
-import { empty, mediasoupCall, own, refuse, type Handler } from './context';
+import { empty, own, refuse, type Handler } from './context';
 
 const MAX_DATA_PRODUCERS_PER_PEER = 4;
 
@@ -14,14 +14,12 @@ export const produceData: Handler<'produceData'> = async (ctx, data) => {
   if (peer.dataProducers.size >= MAX_DATA_PRODUCERS_PER_PEER) {
     throw new ProtocolError('limit_exceeded', `at most ${MAX_DATA_PRODUCERS_PER_PEER} data producers per peer`);
   }
-  const dataProducer = await mediasoupCall(() =>
-    transport.produceData({
-      sctpStreamParameters: data.sctpStreamParameters as types.SctpStreamParameters,
-      label: data.label ?? '',
-      protocol: data.protocol ?? '',
-      appData: { peerId: peer.id },
-    }),
-  );
+  const dataProducer = await transport.produceData({
+    sctpStreamParameters: data.sctpStreamParameters as types.SctpStreamParameters,
+    label: data.label ?? '',
+    protocol: data.protocol ?? '',
+    appData: { peerId: peer.id },
+  });
   if (peer.closed) {
     dataProducer.close();
     throw new ProtocolError('not_joined', 'left the room meanwhile');
@@ -48,7 +46,7 @@ export const getStats: Handler<'getStats'> = async (ctx, data) => {
     peer.consumers.get(data.id) ??
     peer.dataProducers.get(data.id) ??
     peer.dataConsumers.get(data.id);
-  // Wrapped: the worker may have closed the object a moment ago (its producer went away) — not_found, not internal.
-  if (target) return { stats: await mediasoupCall(() => target.getStats() as Promise<unknown[]>) };
+  // The worker may have closed the object a moment ago (its producer went away): not_found, see mediasoup-errors.ts.
+  if (target) return { stats: (await target.getStats()) as unknown[] };
   return refuse(ctx, data.id, 'transport, producer or consumer');
 };

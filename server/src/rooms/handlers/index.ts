@@ -1,6 +1,7 @@
 /** The in-room methods, one handler each. join, leave and getRouterRtpCapabilities live in the session. */
-import type { MethodName } from '../../../../protocol/src';
-import type { Handler } from './context';
+import type { MethodName, RequestData, ResponseData } from '../../../../protocol/src';
+import type { Handler, HandlerContext } from './context';
+import { answeringMediasoupErrors } from './mediasoup-errors';
 import { connectTransport, createTransport, restartIce } from './transports';
 import { closeProducer, pauseProducer, produce, resumeProducer } from './producers';
 import { pauseConsumer, requestKeyFrame, resumeConsumer, setConsumerPriority, setPreferredLayers } from './consumers';
@@ -8,7 +9,7 @@ import { closeDataProducer, getStats, produceData } from './data';
 
 type RoomMethod = Exclude<MethodName, 'join' | 'leave' | 'getRouterRtpCapabilities'>;
 
-export const roomHandlers: { [M in RoomMethod]: Handler<M> } = {
+const roomHandlers: { [M in RoomMethod]: Handler<M> } = {
   createTransport,
   connectTransport,
   restartIce,
@@ -28,4 +29,10 @@ export const roomHandlers: { [M in RoomMethod]: Handler<M> } = {
 
 export function isRoomMethod(method: MethodName): method is RoomMethod {
   return Object.prototype.hasOwnProperty.call(roomHandlers, method);
+}
+
+/** Runs the method's handler; a mediasoup error it meets becomes this request's protocol error. */
+export function runRoomMethod<M extends MethodName>(method: M & RoomMethod, ctx: HandlerContext, data: RequestData<M>): Promise<ResponseData<M>> {
+  const handler = roomHandlers[method] as unknown as Handler<M>;
+  return answeringMediasoupErrors(() => handler(ctx, data));
 }

@@ -1,8 +1,8 @@
 /** produce, closeProducer, pauseProducer, resumeProducer. */
-import { ProtocolError } from '../../../../protocol/src';
+import { ProtocolError, SOURCE_KIND } from '../../../../protocol/src';
 import type { types } from 'mediasoup';
 import type { ProducerAppData } from '../consuming';
-import { empty, mediasoupCall, own, type Handler, type HandlerContext } from './context';
+import { empty, own, type Handler, type HandlerContext } from './context';
 
 export const produce: Handler<'produce'> = async (ctx, data) => {
   const { peer, room } = ctx;
@@ -11,17 +11,15 @@ export const produce: Handler<'produce'> = async (ctx, data) => {
   if (peer.producers.size >= room.limits.maxProducersPerPeer) {
     throw new ProtocolError('limit_exceeded', `at most ${room.limits.maxProducersPerPeer} producers per peer`);
   }
-  const expectedKind = data.source === 'mic' || data.source === 'screen-audio' ? 'audio' : 'video';
+  const expectedKind = SOURCE_KIND[data.source];
   if (data.kind !== expectedKind) throw new ProtocolError('bad_request', `source ${data.source} must be ${expectedKind}`);
   const appData: ProducerAppData = { peerId: peer.id, source: data.source };
-  const producer = await mediasoupCall(() =>
-    transport.produce({
-      kind: data.kind,
-      rtpParameters: data.rtpParameters as types.RtpParameters,
-      paused: data.paused === true,
-      appData,
-    }),
-  );
+  const producer = await transport.produce({
+    kind: data.kind,
+    rtpParameters: data.rtpParameters as types.RtpParameters,
+    paused: data.paused === true,
+    appData,
+  });
   if (peer.closed) {
     producer.close();
     throw new ProtocolError('not_joined', 'left the room meanwhile');
@@ -54,12 +52,12 @@ export const closeProducer: Handler<'closeProducer'> = async (ctx, data) => {
 
 export const pauseProducer: Handler<'pauseProducer'> = async (ctx, data) => {
   const producer = ownProducer(ctx, data.producerId);
-  await mediasoupCall(() => producer.pause());
+  await producer.pause();
   return empty;
 };
 
 export const resumeProducer: Handler<'resumeProducer'> = async (ctx, data) => {
   const producer = ownProducer(ctx, data.producerId);
-  await mediasoupCall(() => producer.resume());
+  await producer.resume();
   return empty;
 };

@@ -1,7 +1,7 @@
 /** createTransport, connectTransport, restartIce. One send and one receive transport per peer. */
 import { ProtocolError } from '../../../../protocol/src';
 import type { types } from 'mediasoup';
-import { empty, mediasoupCall, own, type Handler } from './context';
+import { empty, own, type Handler } from './context';
 
 export const createTransport: Handler<'createTransport'> = async ({ peer, room }, data) => {
   if (peer.transportFor(data.direction)) {
@@ -51,20 +51,20 @@ export const connectTransport: Handler<'connectTransport'> = async (ctx, data) =
     if (data.ip === undefined || data.port === undefined) {
       if (transport.appData.direction !== 'send') throw new ProtocolError('bad_request', 'a plain receive transport needs ip and port');
       // comedia: the first packet tells the address; an SRTP one still needs the key now.
-      if (srtp) await mediasoupCall(() => transport.connect(srtpParameters));
+      if (srtp) await transport.connect(srtpParameters);
       return empty;
     }
-    await mediasoupCall(() => transport.connect({ ip: data.ip, port: data.port, ...srtpParameters }));
+    await transport.connect({ ip: data.ip, port: data.port, ...srtpParameters });
     return empty;
   }
   if (!data.dtlsParameters) throw new ProtocolError('bad_request', 'dtlsParameters is required for a WebRTC transport');
-  await mediasoupCall(() => transport.connect({ dtlsParameters: data.dtlsParameters as types.DtlsParameters }));
+  await transport.connect({ dtlsParameters: data.dtlsParameters as types.DtlsParameters });
   return empty;
 };
 
 export const restartIce: Handler<'restartIce'> = async (ctx, data) => {
   const transport = own(ctx, ctx.peer.transports, data.transportId, 'transport');
   if (transport.type !== 'webrtc') throw new ProtocolError('bad_request', 'only WebRTC transports have ICE');
-  const iceParameters = await mediasoupCall(() => transport.restartIce());
+  const iceParameters = await transport.restartIce();
   return { iceParameters, iceServers: ctx.iceServers() };
 };
