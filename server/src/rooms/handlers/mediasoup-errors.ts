@@ -10,17 +10,26 @@ import { ProtocolError } from '../../../../protocol/src';
  * A plain Error is the worker refusing the request as such — an SSRC or MID already used on the
  * transport, connect() called twice, a request too big: also the client's doing, so `bad_request` too
  * (found by the fuzz test, which got `internal` for these). ProtocolErrors (the handlers' own refusals)
- * pass unchanged; anything else stays a failure of the server (`internal`, logged by the edge).
+ * pass unchanged. A TypeError or Error thrown by our own code is a bug, not a bad request: only errors
+ * raised inside mediasoup's package are translated; anything else stays a failure of the server
+ * (`internal`, logged by the edge).
  */
 export async function answeringMediasoupErrors<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof ProtocolError) throw error;
-    const { name, message } = error as Error;
-    const workerRefusal = error instanceof Error && error.constructor === Error;
-    if (name === 'TypeError' || name === 'UnsupportedError' || workerRefusal) throw new ProtocolError('bad_request', message);
+    if (error instanceof ProtocolError || !(error instanceof Error)) throw error;
+    const { name, message } = error;
     if (name === 'InvalidStateError' || name === 'NotFoundError') throw new ProtocolError('not_found', `already closed: ${message}`);
+    if (name === 'UnsupportedError' || ((name === 'TypeError' || error.constructor === Error) && raisedByMediasoup(error))) {
+      throw new ProtocolError('bad_request', message);
+    }
     throw error;
   }
+}
+
+/** The error's innermost stack frame lies in mediasoup's package (its validation, its channel to the worker). */
+function raisedByMediasoup(error: Error): boolean {
+  const frame = error.stack?.split('\n').find((line) => line.trimStart().startsWith('at '));
+  return frame !== undefined && /[\\/]node_modules[\\/]mediasoup[\\/]/.test(frame);
 }
