@@ -14,7 +14,7 @@ import { PROTOCOL_VERSION, type ResponseData } from '../../../protocol/src';
 import { PRODUCER_RTP_PARAMETERS, SINK_SRTP_PARAMETERS } from './feed';
 import type { Forwarder } from './measure';
 import { placeForwarder, type PinningPlan } from './pinning';
-import { SignallingConnection } from '../../../client/src/lib/signalling';
+import { SignallingConnection } from '../../../client/src/lib';
 
 const ROOM = 'bench-forwarding';
 /** Subscribers joined at once: fast set-up without a burst of hundreds of sockets. */

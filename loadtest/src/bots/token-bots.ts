@@ -2,8 +2,12 @@
  * Bots for a server with AUTH_KEYS: wraps any bot factory so that each bot, as it starts, gets its own
  * access token — identity `bot-<name>`, admitted to its own room with every publish/subscribe grant — and
  * joins with it (sim bots in join.token, browser bots through the page's ?token=).
+ *
+ * The tokens are minted with livekit-server-sdk, as an operator's own tooling would: the load test stays a
+ * client of the server (it never imports server code), and every run shows that LiveKit's SDK tokens are
+ * accepted.
  */
-import { mintToken } from '../../../server/src/auth/mint';
+import { AccessToken } from 'livekit-server-sdk';
 import type { BotCredentials } from '../options';
 import type { Bot, BotFactory, BotSnapshot, BotSpec } from './types';
 
@@ -11,7 +15,9 @@ import type { Bot, BotFactory, BotSnapshot, BotSpec } from './types';
 const TOKEN_TTL_S = 24 * 3600;
 
 export function botToken(spec: Pick<BotSpec, 'room' | 'name'>, credentials: BotCredentials): Promise<string> {
-  return mintToken({ ...credentials, identity: `bot-${spec.name}`, name: spec.name, video: { roomJoin: true, room: spec.room }, ttlSeconds: TOKEN_TTL_S });
+  const token = new AccessToken(credentials.apiKey, credentials.apiSecret, { identity: `bot-${spec.name}`, name: spec.name, ttl: TOKEN_TTL_S });
+  token.addGrant({ roomJoin: true, room: spec.room });
+  return token.toJwt();
 }
 
 export function withAccessTokens(inner: BotFactory, credentials: BotCredentials): BotFactory {

@@ -9,7 +9,7 @@
 import nodeDataChannel from 'node-datachannel';
 import type { Track } from 'node-datachannel';
 import type { TransportInfo } from '../../../../protocol/src';
-import type { SignallingConnection } from '../../../../client/src/lib/signalling';
+import type { SignallingConnection } from '../../../../client/src/lib';
 import { produceParameters, sdpCodec, type BotCodecs } from './codecs';
 import { Cadence, type MediaClock } from './media-clock';
 import { ntpNow, readRtcp, senderReport } from './rtcp';

@@ -12,8 +12,7 @@
  */
 import type { Notification } from '../../../../protocol/src';
 import type { Bot, BotSnapshot, BotSpec, BotState } from '../types';
-import { SignallingConnection } from '../../../../client/src/lib/signalling';
-import { PROTOCOL_VERSION } from '../../../../client/src/lib/protocol';
+import { PROTOCOL_VERSION, SignallingConnection } from '../../../../client/src/lib';
 import { botCodecs, receiveCapabilities } from './codecs';
 import type { MediaClock } from './media-clock';
 import { Publisher, type PublisherCounters } from './publisher';

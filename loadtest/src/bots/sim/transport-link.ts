@@ -10,7 +10,7 @@
 import nodeDataChannel from 'node-datachannel';
 import type { Audio, PeerConnection, Track, Video } from 'node-datachannel';
 import type { TransportInfo } from '../../../../protocol/src';
-import type { SignallingConnection } from '../../../../client/src/lib/signalling';
+import type { SignallingConnection } from '../../../../client/src/lib';
 import { answerSdp, localFingerprint, offerMids, serverTransport, type AnswerSection, type ServerTransport } from './sdp';
 
 export interface TransportLinkOptions {
