@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The whole test suite, as `npm test` runs it after setup. Each stage is a real runner; we read their
 // machine-readable results and end with one line "N passed, N failed" over all of them.
-//   stages: typecheck · worker compat tests (C/C++) · vitest (server, client library, browser) · mediasoup's own suite
+//   stages: typecheck (one tsconfig per package) · walls (dependency-cruiser) · format (Prettier) ·
+//           worker compat tests (C/C++) · vitest (server, client library, browser) · mediasoup's own suite
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,8 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
 process.env.PATH = `${projectBin}${path.delimiter}${process.env.PATH}`;
 
 const artifacts = path.join(root, 'test-artifacts');
+/** What the walls stage checks: every folder with TypeScript of ours. */
+const WALLED = ['protocol', 'server', 'client', 'loadtest', 'bench', 'testkit'].filter((dir) => fs.existsSync(path.join(root, dir)));
 fs.mkdirSync(artifacts, { recursive: true });
 const bin = (name) => path.join(projectBin, name);
 
@@ -54,11 +57,40 @@ function failuresOf(report) {
   return failures;
 }
 
+/** Each package's compiler settings: the DOM-free client library and the server are built without lib.dom. */
+const TSCONFIGS = [
+  'protocol/tsconfig.json',
+  'server/tsconfig.json',
+  'client/src/lib/tsconfig.json',
+  'client/tsconfig.json',
+  'loadtest/tsconfig.json',
+  'bench/tsconfig.json',
+  'tsconfig.json',
+];
+
+/** Counts one check per config (or per stage): passed when the runner exited 0. */
+const byStatus = (checks) => (outcome) => ({ passed: outcome.status === 0 ? checks : 0, failed: outcome.status === 0 ? 0 : 1 });
+
 const stages = [
   {
     name: 'typecheck',
-    exec: () => run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']),
-    count: ({ status }) => ({ passed: status === 0 ? 1 : 0, failed: status === 0 ? 0 : 1 }),
+    exec: () => {
+      const results = TSCONFIGS.map((config) => ({ config, ...run(bin('tsc'), ['--noEmit', '-p', config]) }));
+      const failed = results.filter((r) => r.status !== 0).map((r) => r.config);
+      if (failed.length > 0) process.stdout.write(`type errors in: ${failed.join(', ')}\n`);
+      return { status: failed.length === 0 ? 0 : 1, stdout: '', seconds: results.reduce((t, r) => t + r.seconds, 0), failed: failed.length };
+    },
+    count: (outcome) => ({ passed: TSCONFIGS.length - outcome.failed, failed: outcome.failed }),
+  },
+  {
+    name: 'walls',
+    exec: () => run(bin('depcruise'), ['--config', '.dependency-cruiser.cjs', ...WALLED]),
+    count: byStatus(1),
+  },
+  {
+    name: 'format',
+    exec: () => run(bin('prettier'), ['--check', '--log-level', 'warn', '.']),
+    count: byStatus(1),
   },
   {
     name: 'worker compat (C)',
@@ -90,8 +122,17 @@ const stages = [
   },
 ];
 
+// --only <stage>[,<stage>]: `npm run typecheck`, `npm run lint:walls`, `npm run format:check` run one stage.
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? process.argv[onlyAt + 1]?.split(',') : undefined;
+const unknown = only?.filter((name) => !stages.some((stage) => stage.name === name)) ?? [];
+if (unknown.length > 0) {
+  process.stderr.write(`unknown stage ${unknown.join(', ')}: the stages are ${stages.map((stage) => stage.name).join(', ')}\n`);
+  process.exit(2);
+}
+
 const rows = [];
-for (const stage of stages) {
+for (const stage of stages.filter((s) => !only || only.includes(s.name))) {
   process.stdout.write(`\n=== ${stage.name} ===\n`);
   const outcome = stage.exec();
   rows.push({ name: stage.name, seconds: outcome.seconds, ...stage.count(outcome) });
