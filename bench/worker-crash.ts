@@ -22,6 +22,7 @@ import { buildApp } from '../server/src/app';
 import { launchBrowser } from '../client/test/helpers/browser';
 import { waitFramesAdvance, waitJoined } from '../client/test/helpers/page-probes';
 import { armRecoveryProbe, formatTimeline, pagePeerId, waitRecovered, FRAMES_ADVANCING, type TimelineEvent } from '../client/test/helpers/recovery-probe';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RECOVERY_TIMEOUT_MS = 30_000;
@@ -185,7 +186,7 @@ async function main(): Promise<void> {
       for (const [i, page] of pages.entries()) {
         await waitFramesAdvance(page, ids.filter((_, j) => j !== i).map((id) => `${id}:webcam`), 5, 30_000);
       }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await sleep(1000);
       const slot = directory.get(room)?.media.slot;
       if (!slot) throw new Error(`room ${room} is not open before kill ${kill}`);
       for (const page of pages) await armRecoveryProbe(page, ids, pages.length - 1);
@@ -243,7 +244,7 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 

@@ -18,6 +18,7 @@ import type { BotSpec } from '../../loadtest/src/bots/types';
 import type { BenchContext, MemoryPoint, MemoryResult } from './types';
 import { startServer, type BenchServer } from './server-process';
 import { AUDIO_VIDEO, createCrowd } from './sim-crowd';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const MIB = 2 ** 20;
 const ROOM_SIZE = 10;
@@ -33,7 +34,6 @@ export interface MemoryDetail extends MemoryResult {
   layout: string;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /**

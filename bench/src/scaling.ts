@@ -19,6 +19,7 @@ import type { BenchContext, ScalingPoint } from './types';
 import { readStat } from '../../loadtest/src/process-usage';
 import { startServer } from './server-process';
 import { AUDIO_VIDEO, createCrowd } from './sim-crowd';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const MAX_PEERS = 40;
 const LOSS_LIMIT_PERCENT = 1;
@@ -47,7 +48,6 @@ export interface ScalingResult {
   stoppedBecause: string;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** Busy and total jiffies of all cores together, from /proc/stat. */

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readStat } from '../../loadtest/src/process-usage';
 import { readVmRssBytes } from '../../server/src/metrics/worker-usage';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Generous: tsx compiles the server as it starts, which takes long on a busy 2-core machine. */
@@ -52,8 +53,6 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** VmRSS of a process in bytes (0 when it is gone): the server's own /proc reader. */
 const rssBytes = async (pid: number): Promise<number> => (await readVmRssBytes(pid)) ?? 0;

@@ -5,6 +5,7 @@
  */
 import { createSimBotFactory, type SimBot, type SimBotFactory } from '../../loadtest/src/bots/sim';
 import type { BotSpec } from '../../loadtest/src/bots/types';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const JOIN_BATCH = 10;
 
@@ -20,8 +21,6 @@ export interface Crowd {
   totals(): { packets: number; lost: number };
   close(): Promise<void>;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createCrowd(log: (line: string) => void): Crowd {
   const problems: string[] = [];

@@ -11,6 +11,7 @@ import type { ScrapeOutcome, ServerCost } from './metrics-scrape';
 import type { LoadTestOptions } from './options';
 import { newRunId, planBots, type PlannedBot } from './plan';
 import { lossPct } from './stats';
+import { setTimeout as delay } from 'node:timers/promises';
 
 export type Phase = 'ramp' | 'hold' | 'teardown';
 
@@ -86,17 +87,10 @@ export interface RunnerConfig {
   log?: (line: string) => void;
 }
 
+/** Waits `ms`, or less when the run is stopped: an abort ends the wait (it resolves; the loops check the signal). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  if (signal?.aborted || ms <= 0) return Promise.resolve();
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }
 
 /** Resolves true when `promise` settles within `ms`, false otherwise (the promise is left running). */

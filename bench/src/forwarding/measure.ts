@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { readStat } from '../../../loadtest/src/process-usage';
 import type { ForwardingRun, ForwardingSystem } from '../types';
 import type { NativeHelper } from './native';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const MAX_LOSS_PERCENT = 1;
 export const SATURATED_CPU_PERCENT = 95;
@@ -35,8 +36,6 @@ export interface StepPlan {
   forwarderCore?: number;
   sinkPort: number;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Busy seconds of one core (all processes, interrupts included), from /proc/stat; undefined if unreadable. */
 function coreBusySeconds(core: number | undefined): number | undefined {

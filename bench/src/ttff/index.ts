@@ -20,6 +20,7 @@ import type { BenchContext, Percentiles, TtffAtRate, TtffResult } from '../types
 import { runBurst, type BurstPlan, type JoinerKind, type JoinerSettings, type JoinSample } from './joins';
 import { startServer } from '../server-process';
 import { createPublisherFactory, startRoom, type PublisherKind } from './publishers';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOM = 'ttff';
 const BROWSER_PUBLISHERS_ROOM = 'ttff-browser-publishers';
@@ -83,7 +84,7 @@ async function measureBurst(ctx: BenchContext, plan: BurstPlan, joiners: Record<
   const samples = await runBurst(plan, joiners, settings, label);
   for (const failed of samples.filter((s) => s.error !== undefined)) ctx.log(`ttff: ${failed.name} failed: ${failed.error}`);
   ctx.log(`ttff: ${(['browser', 'sim'] as const).filter((kind) => samples.some((s) => s.kind === kind)).map((kind) => describe(samples, kind)).join('; ')}`);
-  await new Promise((resolve) => setTimeout(resolve, 1_500)); // the joiners' leaving settles
+  await sleep(1_500); // the joiners' leaving settles
   return samples;
 }
 

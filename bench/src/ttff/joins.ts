@@ -8,6 +8,7 @@
  * as it has it, so only a few Chromium pages are ever open at once.
  */
 import type { Bot, BotFactory, BotSnapshot } from '../../../loadtest/src/bots/types';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type JoinerKind = 'browser' | 'sim';
 
@@ -56,7 +57,7 @@ export async function measureJoiner(bot: Bot, kind: JoinerKind, settings: Joiner
         sample.error = `no remote video within ${settings.timeoutMs} ms (state ${snapshot.state})`;
         return sample;
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await sleep(POLL_MS);
     }
   } finally {
     // Leave in the background: the next joins must not wait for this one's goodbye.
@@ -106,13 +107,13 @@ export async function runBurst(
   // Loading 20 pages keeps the 2 cores busy for a few seconds after the last one reports ready (scripts,
   // WebRTC capabilities, first layout): the joins start once that is over, as they would for people who
   // opened the link a while ago, instead of timing the other pages' loading.
-  if (joiners.some(({ bot }) => bot.prepare)) await new Promise((resolve) => setTimeout(resolve, PREPARED_SETTLE_MS));
+  if (joiners.some(({ bot }) => bot.prepare)) await sleep(PREPARED_SETTLE_MS);
   const intervalMs = 1000 / plan.joinsPerSec;
   const t0 = performance.now();
   const running: Promise<JoinSample>[] = [];
   for (const [i, { kind, bot }] of joiners.entries()) {
     const wait = t0 + i * intervalMs - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 0) await sleep(wait);
     running.push(measureJoiner(bot, kind, settings));
   }
   return Promise.all(running);

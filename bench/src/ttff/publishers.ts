@@ -7,6 +7,7 @@
 import { createBrowserBotFactory } from '../../../loadtest/src/bots/browser';
 import { createSimBotFactory } from '../../../loadtest/src/bots/sim';
 import type { BotFactory } from '../../../loadtest/src/bots/types';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type PublisherKind = 'sim' | 'browser';
 
@@ -29,7 +30,7 @@ export async function startRoom(factory: BotFactory, url: string, room: string):
     factory.create({ url, room, name: `publisher-${i}`, publish: { audio: true, video: true, simulcast: false } }),
   );
   await Promise.all(publishers.map((p) => p.start()));
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  await sleep(2_000);
   return {
     publisherIds: () => publishers.map((p) => p.snapshot().peerId).filter((id): id is string => id !== undefined),
     leave: async () => void (await Promise.allSettled(publishers.map((p) => p.close()))),

@@ -20,6 +20,7 @@ import { botPageFor } from '../../../loadtest/src/bots/browser/page-url';
 import { percentile } from '../../../loadtest/src/stats';
 import { startServer } from '../server-process';
 import { createPublisherFactory, startRoom } from './publishers';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOM = 'trace';
 
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
       } finally {
         await context.close();
       }
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
     }
     process.stdout.write(`\nmedians over ${timelines.length} joins, ms from the signalling socket's opening:\n`);
     for (const [name, pattern] of MILESTONES) {

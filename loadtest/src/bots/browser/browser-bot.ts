@@ -13,6 +13,7 @@ import type { Bot, BotSnapshot, BotSpec, BotState, StreamStats } from '../types'
 import type { BrowserLease, BrowserPool } from './launcher';
 import { botPageFor } from './page-url';
 import { installProbe, readProbe, type ProbeReading } from './page-probe';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface BrowserBotSettings {
   pool: BrowserPool;
@@ -189,7 +190,7 @@ export class BrowserBot implements Bot {
         const why = problems.length > 0 ? `: ${problems.join('; ')}` : ` within ${this.#settings.joinTimeoutMs} ms`;
         throw new Error(`joined but could not publish ${missing.join(' and ')}${why}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
     if (this.#state === 'starting') this.#state = 'joined';
   }

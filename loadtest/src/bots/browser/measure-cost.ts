@@ -13,14 +13,13 @@ import { parseArgs } from 'node:util';
 import type { BotSnapshot } from '../types';
 import { createBrowserBotFactory } from './index';
 import { cpuSecondsBetween, cpuSecondsByPid, processTree, pssBytes } from '../../process-usage';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 function positiveInt(name: string, value: string | undefined, fallback: number, max: number): number {
   const n = value === undefined ? fallback : Number(value);
   if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be a whole number from 1 to ${max}, got ${value}`);
   return n;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const sentBytes = (snapshots: BotSnapshot[]): number => snapshots.reduce((sum, s) => sum + s.sent.bytes, 0);
 const receivedBytes = (snapshots: BotSnapshot[]): number => snapshots.reduce((sum, s) => sum + s.streams.reduce((n, stream) => n + stream.bytes, 0), 0);

@@ -19,6 +19,7 @@ import type { BotSnapshot, BotSpec } from '../types';
 import { createSimBotFactory, type SimBot } from './index';
 import { processTree, readStat } from '../../process-usage';
 import { percentile } from '../../stats';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const MAX_BOTS = 400;
 const JOIN_BATCH = 20;
@@ -54,8 +55,6 @@ function parseArgs(argv: string[]): Args {
   if (args.steps.some((n) => !Number.isInteger(n) || n < 1 || n > MAX_BOTS)) throw new Error(`--steps: whole numbers from 1 to ${MAX_BOTS}`);
   return args;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** CPU seconds of a process tree, by kind: the server's Node process(es) and the mediasoup workers. */
 function treeCpu(root: number): { node: number; workers: number } {
