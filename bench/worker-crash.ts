@@ -19,9 +19,9 @@ import type { types } from 'mediasoup';
 import { loadConfig } from '../server/src/config';
 import { WorkerPool, type WorkerSlot } from '../server/src/media/worker-pool';
 import { buildApp } from '../server/src/app';
-import { launchBrowser } from '../client/test/helpers/browser';
-import { waitFramesAdvance, waitJoined } from '../client/test/helpers/page-probes';
-import { armRecoveryProbe, formatTimeline, pagePeerId, waitRecovered, FRAMES_ADVANCING, type TimelineEvent } from '../client/test/helpers/recovery-probe';
+import { launchBrowser } from '../testkit/browser';
+import { waitFramesAdvance, waitJoined } from '../testkit/page-probes';
+import { armRecoveryProbe, formatTimeline, pagePeerId, waitRecovered, FRAMES_ADVANCING, type TimelineEvent } from '../testkit/recovery-probe';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RECOVERY_TIMEOUT_MS = 30_000;

@@ -4,7 +4,7 @@
  * muted ourselves, and a room closed by an admin ends the session without a reconnection.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { startTestServer, type TestServer } from '../../testkit/server';
 import { mintToken } from '../../server/src/auth/mint';
 import type { VideoGrant } from '../../server/src/auth/grants';
 import { nextEvent, type ConferenceSession, type SessionEvents } from '../src/lib';
@@ -18,7 +18,7 @@ const cleanup: (() => Promise<void> | void)[] = [];
 let seq = 0;
 
 beforeAll(async () => {
-  server = await startTestServer({ AUTH_KEYS: `${API_KEY}:${API_SECRET}` }, 6);
+  server = await startTestServer({ AUTH_KEYS: `${API_KEY}:${API_SECRET}` });
 });
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();

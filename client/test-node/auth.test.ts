@@ -4,8 +4,8 @@
  * an `ended` event) instead of reconnecting and taking the seat back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
-import { AUTH_ENV, tokenFor } from '../../server/test/helpers/tokens';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { AUTH_ENV, tokenFor } from '../../testkit/tokens';
 import { nextEvent, ProtocolError, type ConferenceSession, type ConnectionState } from '../src/lib';
 import { createFakeSession, fakeTrack } from './fake-session';
 
@@ -13,7 +13,7 @@ let server: TestServer;
 const sessions: ConferenceSession[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer(AUTH_ENV, 3);
+  server = await startTestServer(AUTH_ENV);
 });
 afterAll(async () => {
   await Promise.all(sessions.map((s) => s.leave()));

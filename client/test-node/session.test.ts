@@ -3,7 +3,7 @@
  * join, auto-consume, mute state, and recovery after the server restarts on the same port.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { startTestServer, type TestServer } from '../../testkit/server';
 import { nextEvent, type ConferenceSession, type RemoteTrack } from '../src/lib';
 import { createFakeSession, fakeTrack } from './fake-session';
 
@@ -28,7 +28,7 @@ function session(server: TestServer, name: string): ConferenceSession {
 
 describe('ConferenceSession against a real server', () => {
   it('joins, auto-consumes remote tracks and follows their mute state', async () => {
-    const server = await startTestServer({}, 0);
+    const server = await startTestServer({});
     cleanup.push(() => server.close());
     const alice = session(server, 'Alice');
     const bob = session(server, 'Bob');
@@ -49,7 +49,7 @@ describe('ConferenceSession against a real server', () => {
   });
 
   it('reconnects and re-publishes after the server restarts', { timeout: 60_000 }, async () => {
-    let server = await startTestServer({}, 0);
+    let server = await startTestServer({});
     const port = Number(new URL(server.baseUrl).port);
     cleanup.push(() => server.close());
     const alice = session(server, 'Alice');
@@ -66,7 +66,7 @@ describe('ConferenceSession against a real server', () => {
       s.on('error', ({ context, error }) => errors.push(`${s.displayName} ${context}: ${error.message}`));
     }
     await server.close();
-    server = await startTestServer({}, 0, port);
+    server = await startTestServer({}, { httpPort: port });
     // Reconnection backs off up to 5 s between attempts, so allow a few attempts on a loaded machine.
     await until(() => states.includes('Bob:reconnecting') && bob.connectionState === 'connected' && alice.connectionState === 'connected', 25_000).catch(
       (error: Error) => {

@@ -4,7 +4,7 @@
  * sessions that rejoin and re-publish on the live worker by themselves.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer } from '../../server/test/helpers/test-server';
+import { startTestServer } from '../../testkit/server';
 import type { ConferenceSession } from '../src/lib';
 import { DEFAULT_BACKOFF, rejoinDelay } from '../src/lib/recovery';
 import { createFakeSession, fakeTrack } from './fake-session';
@@ -45,7 +45,7 @@ describe('rejoin delays', () => {
 
 describe('ConferenceSession when the room worker is killed', () => {
   it('rejoins and re-publishes on the live worker; each sees the other again', { timeout: 60_000 }, async () => {
-    const server = await startTestServer({ MEDIASOUP_NUM_WORKERS: '2' }, 36);
+    const server = await startTestServer({ MEDIASOUP_NUM_WORKERS: '2' });
     cleanup.push(() => server.close());
     const room = `lib-crash-${process.pid}`;
     const sessions: ConferenceSession[] = [];

@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { startTestServer, type TestServer } from '../../testkit/server';
 import { mintToken } from '../../server/src/auth/mint';
 import type { VideoGrant } from '../../server/src/auth/grants';
-import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { waitJoined } from './helpers/page-probes';
+import { launchBrowser, type TestBrowser } from '../../testkit/browser';
+import { waitJoined } from '../../testkit/page-probes';
 
 const API_KEY = 'page-admin';
 const API_SECRET = 'a-secret-for-the-page-admin-test-000000';
@@ -35,7 +35,7 @@ async function admin(method: string, path: string, body?: unknown): Promise<numb
 const micOff = (page: Page): Promise<boolean> => page.$eval('button[data-action="mic"]', (b) => b.classList.contains('off'));
 
 beforeAll(async () => {
-  server = await startTestServer({ AUTH_KEYS: `${API_KEY}:${API_SECRET}`, ALLOW_PLAIN_TRANSPORTS: 'false' }, 7);
+  server = await startTestServer({ AUTH_KEYS: `${API_KEY}:${API_SECRET}`, ALLOW_PLAIN_TRANSPORTS: 'false' });
   browser = await launchBrowser();
 }, 60_000);
 

@@ -6,11 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
-import { AUTH_ENV, tokenFor } from '../../server/test/helpers/tokens';
-import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { waitFramesAdvance, waitJoined } from './helpers/page-probes';
-import { until } from '../../server/test/helpers/room-fixture';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { AUTH_ENV, tokenFor } from '../../testkit/tokens';
+import { launchBrowser, type TestBrowser } from '../../testkit/browser';
+import { waitFramesAdvance, waitJoined } from '../../testkit/page-probes';
+import { until } from '../../testkit/until';
 
 let server: TestServer;
 let browser: TestBrowser;
@@ -26,7 +26,7 @@ const peerIdOf = (page: Page): Promise<string> => page.$eval('body', (b) => (b a
 const bodyText = (page: Page): Promise<string> => page.$eval('body', (b) => (b as HTMLElement).innerText);
 
 beforeAll(async () => {
-  server = await startTestServer({ ...AUTH_ENV, ALLOW_PLAIN_TRANSPORTS: 'false' }, 5);
+  server = await startTestServer({ ...AUTH_ENV, ALLOW_PLAIN_TRANSPORTS: 'false' });
   browser = await launchBrowser();
 }, 60_000);
 

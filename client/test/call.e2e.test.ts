@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
-import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { audioPeaks, framesAdvancing, remoteVideos, waitForVideos, waitFramesAdvance, waitJoined } from './helpers/page-probes';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { launchBrowser, type TestBrowser } from '../../testkit/browser';
+import { audioPeaks, framesAdvancing, remoteVideos, waitForVideos, waitFramesAdvance, waitJoined } from '../../testkit/page-probes';
 
 const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 
@@ -27,7 +27,7 @@ async function open(room: string, name: string, extra = ''): Promise<Page> {
 const peerIdOf = (page: Page): Promise<string> => page.$eval('body', (b) => (b as HTMLElement).dataset.peerId!);
 
 beforeAll(async () => {
-  server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' }, 0);
+  server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' });
   httpPort = Number(new URL(server.baseUrl).port);
   browser = await launchBrowser();
 }, 60_000);
@@ -152,7 +152,7 @@ describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
     expect(pages).toHaveLength(3);
     await server.close();
     for (const page of pages) await page.waitForSelector('body[data-state="reconnecting"]', { timeout: 10_000 });
-    server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' }, 0, httpPort);
+    server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' }, { httpPort: httpPort });
     for (const page of pages) {
       await page.waitForSelector('body[data-state="joined"]', { timeout: 30_000 });
     }

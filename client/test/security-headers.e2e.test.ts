@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
-import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { waitFramesAdvance, waitForVideos, waitJoined } from './helpers/page-probes';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { launchBrowser, type TestBrowser } from '../../testkit/browser';
+import { waitFramesAdvance, waitForVideos, waitJoined } from '../../testkit/page-probes';
 
 let server: TestServer;
 let browser: TestBrowser;
@@ -41,7 +41,7 @@ async function participant(inBrowser: TestBrowser = browser): Promise<{ page: Pa
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' }, 1);
+  server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' });
   browser = await launchBrowser();
 }, 60_000);
 

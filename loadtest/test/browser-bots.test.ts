@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { startTestServer, type TestServer } from '../../testkit/server';
 import { createBrowserBotFactory, type BrowserBotFactory } from '../src/bots/browser';
 import { resolveChromium } from '../src/bots/browser/chromium-path';
 import { clipBytes, ensureClip, renderClip, renderFrame, y4mHeader, type ClipFormat } from '../src/bots/browser/clip';

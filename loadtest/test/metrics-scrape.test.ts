@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer } from '../../server/test/helpers/test-server';
+import { startTestServer } from '../../testkit/server';
 import { costBetween, MetricsScraper, parsePrometheusText, PromParseError, readingFrom, type ServerReading } from '../src/metrics-scrape';
 
 const EXPOSITION = `# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.
@@ -122,7 +122,7 @@ describe('MetricsScraper', () => {
 
   it('sends METRICS_TOKEN to a real server that requires it, and says so when it is missing or wrong', async () => {
     const token = 'load-test-scrape-token';
-    const confero = await startTestServer({ METRICS_TOKEN: token }, 6);
+    const confero = await startTestServer({ METRICS_TOKEN: token });
     try {
       const url = `${confero.baseUrl}/metrics`;
       const scraper = new MetricsScraper(url, { token });

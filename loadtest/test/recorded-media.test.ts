@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { startTestServer, type TestServer } from '../../testkit/server';
 import { createBrowserBotFactory, type BrowserBotFactory } from '../src/bots/browser';
 import { createSimBotFactory, type SimBotFactory } from '../src/bots/sim';
 import { loadRecordedMedia } from '../src/bots/sim/recorded-media';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { startTestServer, type TestServer } from '../../testkit/server';
 import { createSimBotFactory, type SimBot, type SimBotFactory } from '../src/bots/sim';
 import { ReceiveStats } from '../src/bots/sim/receive-stats';
 import { genericNack, readRtcp } from '../src/bots/sim/rtcp';

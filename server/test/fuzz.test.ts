@@ -16,12 +16,12 @@ import fc from 'fast-check';
 import { buildApp } from '../src/app';
 import { WorkerPool } from '../src/media/worker-pool';
 import type { RoomDirectory } from '../src/rooms/room-directory';
-import { testConfig } from './helpers/media';
+import { testConfig } from '../../testkit/config';
 import { recordingLog, type RecordingLog } from './helpers/recording-log';
 import { startMediaPair, consumerPacketCount, type MediaPair } from './helpers/media-pair';
 import { frameArbitrary, type FrameMix } from './helpers/fuzz-arbitraries';
 import { FuzzSocket, type FuzzTargets } from './helpers/fuzz-socket';
-import { until } from './helpers/room-fixture';
+import { until } from '../../testkit/until';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1_000_010);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
@@ -30,7 +30,6 @@ const MAX_FUZZ_SECONDS = 25;
 const MAX_MESSAGE_BYTES = 65_536;
 const MAX_MEDIA_GAP_MS = 500;
 const MAX_HEAP_GROWTH_MB = 30;
-const PORT_OFFSET = 7;
 
 const ENV = {
   ALLOW_PLAIN_TRANSPORTS: 'true',
@@ -67,7 +66,7 @@ const room = `fuzz-media-${process.pid}`;
 
 beforeAll(async () => {
   log = recordingLog();
-  const config = testConfig(ENV, PORT_OFFSET);
+  const config = testConfig(ENV);
   pool = await WorkerPool.create(config.media, log.log);
   ({ app, directory } = await buildApp({ config, log: log.log, pool }));
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -222,7 +221,7 @@ describe('protocol fuzzing', () => {
 
     for (const { socket } of fuzzers) socket.close();
     // Everything the fuzzers made is released: back to one room holding the two media peers.
-    await until(() => directory.list().length === 1 && directory.get(room)?.peers.size === 2, 5000).catch(() => undefined);
+    await until(() => directory.list().length === 1 && directory.get(room)?.peers.size === 2, { timeoutMs: 5000 }).catch(() => undefined);
     const rooms = directory.list().map((r) => `${r.name}:${r.peers.size}`);
     const heapAfter = heapMb();
     const rssAfter = process.memoryUsage().rss / 2 ** 20;

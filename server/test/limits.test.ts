@@ -13,9 +13,9 @@ import { buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { WorkerPool } from '../src/media/worker-pool';
 import { PROTOCOL_VERSION, type Response } from '../../protocol/src';
-import { startTestServer, type TestServer } from './helpers/test-server';
-import { TestPeer } from './helpers/test-peer';
-import { silentLog, testConfig } from './helpers/media';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { TestPeer } from '../../testkit/test-peer';
+import { silentLog, testConfig } from '../../testkit/config';
 
 function fakeClock(): { now: () => number; advance(ms: number): void } {
   let t = 1_000;
@@ -152,7 +152,7 @@ describe('per-socket request rate', () => {
 
   beforeAll(async () => {
     // Built by hand (not startTestServer) to read what the server logs.
-    const config = testConfig({ WS_RATE_PER_SECOND: '5', WS_RATE_BURST: '10', WS_RATE_CLOSE_AFTER: '20', EMPTY_ROOM_GRACE_MS: '200' }, 40);
+    const config = testConfig({ WS_RATE_PER_SECOND: '5', WS_RATE_BURST: '10', WS_RATE_CLOSE_AFTER: '20', EMPTY_ROOM_GRACE_MS: '200' });
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
         for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
@@ -236,8 +236,8 @@ describe('joins per client address', () => {
   const sockets: TestPeer[] = [];
   beforeAll(async () => {
     [direct, proxied] = await Promise.all([
-      startTestServer({ JOINS_PER_IP_PER_MINUTE: '3' }, 41),
-      startTestServer({ JOINS_PER_IP_PER_MINUTE: '1', TRUST_PROXY: '127.0.0.1' }, 42),
+      startTestServer({ JOINS_PER_IP_PER_MINUTE: '3' }),
+      startTestServer({ JOINS_PER_IP_PER_MINUTE: '1', TRUST_PROXY: '127.0.0.1' }),
     ]);
   });
   afterEach(() => {
@@ -293,7 +293,7 @@ describe('rooms per node', () => {
   let server: TestServer;
   const peers: TestPeer[] = [];
   beforeAll(async () => {
-    server = await startTestServer({ MAX_ROOMS: '2', EMPTY_ROOM_GRACE_MS: '0' }, 43);
+    server = await startTestServer({ MAX_ROOMS: '2', EMPTY_ROOM_GRACE_MS: '0' });
   });
   afterAll(async () => {
     for (const p of peers) p.close();
@@ -327,7 +327,7 @@ describe('WebSocket connections per node and per address', () => {
   let server: TestServer;
   const open: { ws: WebSocket; closed: Promise<{ code: number; reason: string }> }[] = [];
   beforeAll(async () => {
-    server = await startTestServer({ MAX_WS_CONNECTIONS: '4', MAX_WS_CONNECTIONS_PER_IP: '2', TRUST_PROXY: '127.0.0.1' }, 44);
+    server = await startTestServer({ MAX_WS_CONNECTIONS: '4', MAX_WS_CONNECTIONS_PER_IP: '2', TRUST_PROXY: '127.0.0.1' });
   });
   afterAll(async () => {
     for (const s of open) s.ws.close();
@@ -365,7 +365,7 @@ describe('WebSocket connections per node and per address', () => {
 describe('HTTP rate limit and security headers', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ HTTP_RATE_PER_MINUTE: '5' }, 45);
+    server = await startTestServer({ HTTP_RATE_PER_MINUTE: '5' });
   });
   afterAll(() => server?.close());
 
@@ -412,7 +412,7 @@ describe('HTTP rate limit and security headers', () => {
   });
 
   it('sends HSTS when serving HTTPS', async () => {
-    const tlsServer = await startTestServer({ HTTPS_CERT: 'self-signed' }, 46);
+    const tlsServer = await startTestServer({ HTTPS_CERT: 'self-signed' });
     try {
       const base = tlsServer.baseUrl.replace('http://', 'https://');
       // The self-signed certificate is not what this test is about: accept it.

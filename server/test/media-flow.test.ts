@@ -6,8 +6,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
 import type { types as clientTypes } from 'mediasoup-client';
-import { startTestServer, type TestServer } from './helpers/test-server';
-import { TestPeer } from './helpers/test-peer';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { TestPeer } from '../../testkit/test-peer';
 import { headerLength, randomSrtpParameters, SrtpSession, SUITE } from './helpers/srtp';
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
@@ -16,7 +16,7 @@ let server: TestServer;
 const cleanups: (() => void)[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({}, 10);
+  server = await startTestServer({});
 });
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();

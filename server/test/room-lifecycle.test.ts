@@ -5,9 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '../../protocol/src';
-import { until, useRoomFixture } from './helpers/room-fixture';
+import { useRoomFixture } from './helpers/room-fixture';
+import { until } from '../../testkit/until';
 
-const fixture = useRoomFixture({ MAX_PEERS_PER_ROOM: '20', MEDIASOUP_NUM_WORKERS: '2', EMPTY_ROOM_GRACE_MS: '300' }, 20, 'life');
+const fixture = useRoomFixture({ MAX_PEERS_PER_ROOM: '20', MEDIASOUP_NUM_WORKERS: '2', EMPTY_ROOM_GRACE_MS: '300' }, 'life');
 const { peer, freshRoom } = fixture;
 
 describe('room lifecycle', () => {
