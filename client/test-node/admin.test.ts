@@ -4,6 +4,7 @@
  * muted ourselves, and a room closed by an admin ends the session without a reconnection.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, type TestServer } from '../../testkit/server';
 import { mintToken } from '../../server/src/auth/mint';
 import type { VideoGrant } from '../../server/src/auth/grants';
@@ -50,7 +51,7 @@ async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 
@@ -118,7 +119,7 @@ describe('ConferenceSession and the admin API', () => {
     expect(alice.connectionState).toBe('closed');
     expect(alice.publications).toEqual([]);
     // Longer than the first reconnection backoff: nobody came back to open the room again.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await sleep(1_500);
     expect(states).toEqual(['closed']);
     expect(server.directory.get(room)).toBeUndefined();
   });

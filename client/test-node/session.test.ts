@@ -3,6 +3,7 @@
  * join, auto-consume, mute state, and recovery after the server restarts on the same port.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, type TestServer } from '../../testkit/server';
 import { nextEvent, type ConferenceSession, type RemoteTrack } from '../src/lib';
 import { createFakeSession, fakeTrack } from './fake-session';
@@ -16,7 +17,7 @@ async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
 }
 

@@ -4,6 +4,7 @@
  * sessions that rejoin and re-publish on the live worker by themselves.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer } from '../../testkit/server';
 import type { ConferenceSession } from '../src/lib';
 import { DEFAULT_BACKOFF, rejoinDelay } from '../src/lib/recovery';
@@ -18,7 +19,7 @@ async function until(check: () => boolean, what: string, timeoutMs = 10_000): Pr
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`not in time: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
 }
 

@@ -4,6 +4,7 @@
  * notice — the page does not rejoin (which would open the room again).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
 import { startTestServer, type TestServer } from '../../testkit/server';
 import { mintToken } from '../../server/src/auth/mint';
@@ -54,7 +55,7 @@ describe('the page and the admin API', { timeout: 120_000 }, () => {
     const peer = server.directory.get(ROOM)!.peers.get(peerId)!;
     // 'joined' comes before the page publishes: wait for its microphone.
     const deadline = Date.now() + 10_000;
-    while (![...peer.producers.values()].some((p) => p.source === 'mic') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (![...peer.producers.values()].some((p) => p.source === 'mic') && Date.now() < deadline) await sleep(50);
     const mic = [...peer.producers.values()].find((p) => p.source === 'mic')!.producer;
     await page.waitForSelector('button[data-action="mic"]:not(.off)', { timeout: 10_000 });
     expect(await micOff(page)).toBe(false);
@@ -69,7 +70,7 @@ describe('the page and the admin API', { timeout: 120_000 }, () => {
     await page.waitForSelector('body[data-state="ended"]', { timeout: 10_000 });
     expect(await page.$eval('body', (b) => (b as HTMLElement).innerText)).toContain('The call was ended by an admin.');
     // Longer than a reconnection's first backoff: the page stayed ended and nobody reopened the room.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await sleep(2_000);
     expect(await page.$eval('body', (b) => (b as HTMLElement).dataset.state)).toBe('ended');
     expect(server.directory.get(ROOM)).toBeUndefined();
     await page.close();

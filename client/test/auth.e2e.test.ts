@@ -5,6 +5,7 @@
  * notice, without it coming back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
 import { startTestServer, type TestServer } from '../../testkit/server';
 import { AUTH_ENV, tokenFor } from '../../testkit/tokens';
@@ -89,7 +90,7 @@ describe('join links with ?token=', { timeout: 120_000 }, () => {
     expect(await bodyText(pages[0]!)).toContain('You joined this call from another tab or device');
     const newAda = await peerIdOf(again);
     await waitFramesAdvance(pages[1]!, [`${newAda}:webcam`]);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // a page that reconnected would have taken the seat back by now
+    await sleep(1500); // a page that reconnected would have taken the seat back by now
     const peers = [...server.directory.get(ROOM)!.peers.values()];
     expect(peers.map((p) => p.identity).sort()).toEqual(['ada', 'grace']);
     expect(peers.find((p) => p.identity === 'ada')!.id).toBe(newAda);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
 import { startTestServer, type TestServer } from '../../testkit/server';
 import { launchBrowser, type TestBrowser } from '../../testkit/browser';
@@ -130,7 +131,7 @@ describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
     expect(pages).toHaveLength(3);
     const phone = pages[1]!;
     await phone.setViewport({ width: 390, height: 844 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     const columns = await phone.$eval('.grid', (grid) => getComputedStyle(grid).gridTemplateColumns.split(' ').length);
     expect(columns).toBeLessThanOrEqual(2);
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
@@ -141,7 +142,7 @@ describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
 
   it('a second room is isolated', async () => {
     const loner = await open(`${ROOM}-other`, 'Solo');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500);
     expect(await remoteVideos(loner)).toEqual([]);
     const lonerId = await peerIdOf(loner);
     for (const page of pages) expect((await remoteVideos(page)).some((v) => v.peerId === lonerId)).toBe(false);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
 import { selfSigned } from '../../server/src/edge/tls';
 import { startTestCoturn, TEST_TURN_SECRET, waitForLog, type TestCoturn } from '../../testkit/coturn';
@@ -210,7 +211,7 @@ describe('when ICE fails on every path the page says so and keeps trying', { tim
     expect(await noticeShown(page)).toBe(true);
     const text = await page.$eval('.media-problem', (el) => el.textContent ?? '');
     // It keeps trying (ICE restarts, then rejoins): still in the call 10 s later, never given up.
-    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    await sleep(10_000);
     const after = await page.evaluate(() => ({
       page: document.body.dataset.state,
       session: document.querySelector<HTMLElement>('header .state')?.dataset.value,

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, type TestServer } from '../../testkit/server';
 import { createBrowserBotFactory, type BrowserBotFactory } from '../src/bots/browser';
 import { resolveChromium } from '../src/bots/browser/chromium-path';
@@ -26,7 +27,7 @@ async function waitForSnapshots(bots: Bot[], check: (snapshots: BotSnapshot[]) =
     const snapshots = bots.map((bot) => bot.snapshot());
     if (check(snapshots)) return snapshots;
     if (Date.now() > deadline) throw new Error(`snapshots never satisfied the check: ${JSON.stringify(snapshots, null, 1)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(250);
   }
 }
 
@@ -172,7 +173,7 @@ describe('browser bots in a real call', { timeout: 120_000 }, () => {
     expect(factory.browserCount).toBe(0);
     // The bots said goodbye: the server has no peer left (the empty room closes after its grace period).
     const deadline = Date.now() + 5_000;
-    while ((server.directory.get(ROOM)?.peers.size ?? 0) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while ((server.directory.get(ROOM)?.peers.size ?? 0) > 0 && Date.now() < deadline) await sleep(100);
     expect(server.directory.get(ROOM)?.peers.size ?? 0).toBe(0);
   });
 });

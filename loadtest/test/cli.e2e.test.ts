@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { launchBrowser, type TestBrowser } from '../../testkit/browser';
 import { startTestServer, type TestServer } from '../../testkit/server';
 import { parsePrometheusText } from '../src/metrics-scrape';
@@ -75,7 +76,7 @@ describe('npm run loadtest against a real server', { timeout: 180_000 }, () => {
     while (Date.now() < deadline) {
       peers = await serverPeers();
       if (peers === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
     expect(peers).toBe(0);
   }

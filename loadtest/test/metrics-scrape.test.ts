@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer } from '../../testkit/server';
 import { costBetween, MetricsScraper, parsePrometheusText, PromParseError, readingFrom, type ServerReading } from '../src/metrics-scrape';
 
@@ -88,7 +89,7 @@ describe('MetricsScraper', () => {
     const scraper = new MetricsScraper(url);
     const first = await scraper.scrape();
     expect(first).toEqual({ ok: true, cost: { cpuPct: { node: null, workers: null, total: null }, rssMb: { node: 64, workers: 32, total: 96 } } });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     const second = await scraper.scrape();
     if (!second.ok) throw new Error(second.reason);
     // The workers' counter moves twice as fast as Node's.

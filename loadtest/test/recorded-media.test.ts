@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, type TestServer } from '../../testkit/server';
 import { createBrowserBotFactory, type BrowserBotFactory } from '../src/bots/browser';
 import { createSimBotFactory, type SimBotFactory } from '../src/bots/sim';
@@ -87,13 +88,13 @@ describe('a browser watching sim bots', { timeout: 120_000 }, () => {
     const deadline = Date.now() + 20_000;
     let snapshot = watcher.snapshot();
     while (video(snapshot, recorded)?.firstAt === undefined && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
       snapshot = watcher.snapshot();
     }
     expect(video(snapshot, recorded)?.firstAt, 'a decoded frame of the recorded video').toBeDefined();
     // Both streams reach the page; only the recorded one decodes (its first frame time is from
     // requestVideoFrameCallback or framesDecoded), however long the synthetic one keeps coming.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await sleep(3_000);
     snapshot = watcher.snapshot();
     expect(video(snapshot, synthetic)?.packets).toBeGreaterThan(50);
     expect(video(snapshot, synthetic)?.firstAt).toBeUndefined();

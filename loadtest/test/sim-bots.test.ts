@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, type TestServer } from '../../testkit/server';
 import { createSimBotFactory, type SimBot, type SimBotFactory } from '../src/bots/sim';
 import { ReceiveStats } from '../src/bots/sim/receive-stats';
@@ -17,7 +18,6 @@ import type { BotSnapshot, BotSpec, StreamStats } from '../src/bots/types';
 const AV = { audio: true, video: true, simulcast: false };
 const AV_SIMULCAST = { audio: true, video: true, simulcast: true };
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls (bounded) until `check` holds; the error shows what the bots looked like at the end. */
 async function waitFor(bots: SimBot[], check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { buildApp } from '../src/app';
 import { WorkerPool } from '../src/media/worker-pool';
@@ -106,7 +107,7 @@ function watchMedia(problems: string[]): { stop(): Promise<{ probes: number; max
   const loop = (async () => {
     const last = pair.sides.map(() => ({ count: -1, at: performance.now() }));
     while (running) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
       for (const [i, side] of pair.sides.entries()) {
         try {
           const count = await consumerPacketCount(side);
@@ -144,7 +145,7 @@ function watchHealth(problems: string[]): { stop(): Promise<{ checks: number; sl
         const body = (await response.json()) as { status: string };
         if (response.status !== 200 || body.status !== 'ok') problems.push(`/healthz ${response.status} ${JSON.stringify(body)}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
     }
   })();
   return {
@@ -216,7 +217,7 @@ describe('protocol fuzzing', () => {
       await side.peer.request('getStats', { id: side.producerId });
     }
     const before = await Promise.all(pair.sides.map(consumerPacketCount));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     const after = await Promise.all(pair.sides.map(consumerPacketCount));
 
     for (const { socket } of fuzzers) socket.close();

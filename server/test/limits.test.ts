@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import https from 'node:https';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { TokenBucket } from '../src/limits/token-bucket';
@@ -141,7 +142,7 @@ async function connect(url: string, forwardedFor?: string): Promise<{ ws: WebSoc
 
 /** The socket stayed open for `ms` (a refused one is closed right after the handshake). */
 async function staysOpen(socket: { closed: Promise<unknown> }, ms = 300): Promise<boolean> {
-  return Promise.race([socket.closed.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), ms))]);
+  return Promise.race([socket.closed.then(() => false), sleep(ms, true)]);
 }
 
 const joinData = (room: string, rtpCapabilities: unknown = {}) => ({ protocolVersion: PROTOCOL_VERSION, room, displayName: 'x', rtpCapabilities });
@@ -222,7 +223,7 @@ describe('per-socket request rate', () => {
     // 10 in a burst, then 5 a second for 2 s: within burst + rate throughout.
     const answers = await Promise.all(Array.from({ length: 10 }, () => calm.raw('getRouterRtpCapabilities', {})));
     for (let i = 0; i < 8; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
       answers.push(await calm.raw('getRouterRtpCapabilities', {}));
     }
     expect(answers.filter((a) => !a.ok)).toEqual([]);
@@ -349,7 +350,7 @@ describe('WebSocket connections per node and per address', () => {
     const leaving = open.shift()!;
     leaving.ws.close();
     await leaving.closed;
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the server's own close handler runs
+    await sleep(100); // the server's own close handler runs
     const next = await connect(server.wsUrl, '198.51.100.3');
     open.push(next);
     expect(await staysOpen(next)).toBe(true);
