@@ -22,6 +22,7 @@ import { buildApp } from '../server/src/app';
 import { launchBrowser } from '../testkit/browser';
 import { waitFramesAdvance, waitJoined } from '../testkit/page-probes';
 import { armRecoveryProbe, formatTimeline, pagePeerId, waitRecovered, FRAMES_ADVANCING, type TimelineEvent } from '../testkit/recovery-probe';
+import { until } from '../testkit/until';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RECOVERY_TIMEOUT_MS = 30_000;
@@ -180,7 +181,7 @@ async function main(): Promise<void> {
     }
     for (let kill = 1; kill <= options.kills; kill++) {
       // A steady call on a full pool before every kill.
-      await until(() => pool.slots.length === options.workers, 30_000, 'the pool is back to full strength');
+      await until(() => pool.slots.length === options.workers, { timeoutMs: 30_000, what: 'the pool is back to full strength' });
       const ids = await Promise.all(pages.map(pagePeerId));
       for (const [i, page] of pages.entries()) {
         await waitFramesAdvance(page, ids.filter((_, j) => j !== i).map((id) => `${id}:webcam`), 5, 30_000);
@@ -237,14 +238,6 @@ function median(sorted: number[]): number | undefined {
   if (sorted.length === 0) return undefined;
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 main().then(

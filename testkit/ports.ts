@@ -14,10 +14,15 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 
-/** Where mediasoup picks the test servers' media ports (below the ephemeral range, away from a dev server's 40000+). */
-export const MEDIA_PORTS = { min: 20_000, max: 29_999 };
+/*
+ * The ranges stay below the kernel's ephemeral ports (32768+, where Chromium's ICE sockets and every
+ * bind to port 0 land), away from a dev server's 40000+ and coturn's default relays (49160+), and off
+ * the bench's fixed blocks (bench/test/bench.test.ts: 12000 up to 25999 with its port offset).
+ */
+/** Where mediasoup picks the test servers' media ports. */
+export const MEDIA_PORTS = { min: 26_000, max: 32_767 };
 /** Where `freePortBlock` looks. */
-export const FIXED_PORTS = { min: 10_000, max: 19_999 };
+export const FIXED_PORTS = { min: 10_000, max: 11_999 };
 
 /** The environment that gives a Confero server OS-chosen HTTP and media ports. */
 export const OS_CHOSEN_PORTS_ENV: Record<string, string> = {

@@ -10,6 +10,7 @@ import { mintToken } from '../../server/src/auth/mint';
 import type { VideoGrant } from '../../server/src/auth/grants';
 import { nextEvent, type ConferenceSession, type SessionEvents } from '../src/lib';
 import { createFakeSession, fakeTrack } from './fake-session';
+import { until } from '../../testkit/until';
 
 const API_KEY = 'lib-admin';
 const API_SECRET = 'a-secret-for-the-library-admin-test-0123';
@@ -45,14 +46,6 @@ async function admin(method: string, path: string, room: string, body?: unknown)
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return res.status;
-}
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
 }
 
 const serverProducer = (room: string, peerId: string, producerId: string) =>

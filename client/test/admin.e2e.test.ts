@@ -11,6 +11,7 @@ import { mintToken } from '../../server/src/auth/mint';
 import type { VideoGrant } from '../../server/src/auth/grants';
 import { launchBrowser, type TestBrowser } from '../../testkit/browser';
 import { waitJoined } from '../../testkit/page-probes';
+import { until } from '../../testkit/until';
 
 const API_KEY = 'page-admin';
 const API_SECRET = 'a-secret-for-the-page-admin-test-000000';
@@ -54,9 +55,7 @@ describe('the page and the admin API', { timeout: 120_000 }, () => {
     const peerId = await page.$eval('body', (b) => (b as HTMLElement).dataset.peerId!);
     const peer = server.directory.get(ROOM)!.peers.get(peerId)!;
     // 'joined' comes before the page publishes: wait for its microphone.
-    const deadline = Date.now() + 10_000;
-    while (![...peer.producers.values()].some((p) => p.source === 'mic') && Date.now() < deadline) await sleep(50);
-    const mic = [...peer.producers.values()].find((p) => p.source === 'mic')!.producer;
+    const mic = (await until(() => [...peer.producers.values()].find((p) => p.source === 'mic'), { timeoutMs: 10_000, what: 'the page publishes its microphone' })).producer;
     await page.waitForSelector('button[data-action="mic"]:not(.off)', { timeout: 10_000 });
     expect(await micOff(page)).toBe(false);
 

@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { launchBrowser, type TestBrowser } from '../../testkit/browser';
 import { startTestServer, type TestServer } from '../../testkit/server';
 import { parsePrometheusText } from '../src/metrics-scrape';
@@ -16,6 +15,7 @@ import { CHART_IDS } from '../src/report/html';
 import type { Report } from '../src/report/json';
 import { canvasPixels, chartsDrawn, FIRST_COLOR, openReportPage } from './report-page';
 import { runCli, type CliRun } from './run-cli';
+import { until } from '../../testkit/until';
 
 describe('npm run loadtest against a real server', { timeout: 180_000 }, () => {
   let server: TestServer;
@@ -71,13 +71,8 @@ describe('npm run loadtest against a real server', { timeout: 180_000 }, () => {
 
   /** Every bot left when the CLI ended: the server counts no peers (polled briefly: leaving is async). */
   async function expectServerEmpty(): Promise<void> {
-    const deadline = Date.now() + 10_000;
     let peers = NaN;
-    while (Date.now() < deadline) {
-      peers = await serverPeers();
-      if (peers === 0) break;
-      await sleep(200);
-    }
+    await until(async () => (peers = await serverPeers()) === 0, { timeoutMs: 10_000, intervalMs: 200, what: () => `the server counts no peers (${peers})` });
     expect(peers).toBe(0);
   }
 

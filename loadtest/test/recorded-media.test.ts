@@ -13,6 +13,7 @@ import { createBrowserBotFactory, type BrowserBotFactory } from '../src/bots/bro
 import { createSimBotFactory, type SimBotFactory } from '../src/bots/sim';
 import { loadRecordedMedia } from '../src/bots/sim/recorded-media';
 import type { Bot, BotSnapshot } from '../src/bots/types';
+import { until } from '../../testkit/until';
 
 const LAYER = { width: 320, height: 180, bitrate: 150_000 };
 
@@ -85,12 +86,12 @@ describe('a browser watching sim bots', { timeout: 120_000 }, () => {
     await watcher.start();
 
     const video = (snapshot: BotSnapshot, bot: Bot) => snapshot.streams.find((s) => s.peerId === bot.snapshot().peerId && s.kind === 'video');
-    const deadline = Date.now() + 20_000;
     let snapshot = watcher.snapshot();
-    while (video(snapshot, recorded)?.firstAt === undefined && Date.now() < deadline) {
-      await sleep(250);
-      snapshot = watcher.snapshot();
-    }
+    await until(() => video((snapshot = watcher.snapshot()), recorded)?.firstAt !== undefined, {
+      timeoutMs: 20_000,
+      intervalMs: 250,
+      what: 'a decoded frame of the recorded video',
+    });
     expect(video(snapshot, recorded)?.firstAt, 'a decoded frame of the recorded video').toBeDefined();
     // Both streams reach the page; only the recorded one decodes (its first frame time is from
     // requestVideoFrameCallback or framesDecoded), however long the synthetic one keeps coming.
