@@ -153,7 +153,7 @@ describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
     expect(pages).toHaveLength(3);
     await server.close();
     for (const page of pages) await page.waitForSelector('body[data-state="reconnecting"]', { timeout: 10_000 });
-    server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' }, { httpPort: httpPort });
+    server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' }, { httpPort });
     for (const page of pages) {
       await page.waitForSelector('body[data-state="joined"]', { timeout: 30_000 });
     }
