@@ -19,9 +19,10 @@ import type { types } from 'mediasoup';
 import { loadConfig } from '../server/src/config';
 import { WorkerPool, type WorkerSlot } from '../server/src/media/worker-pool';
 import { buildApp } from '../server/src/app';
-import { launchBrowser } from '../client/test/helpers/browser';
-import { waitFramesAdvance, waitJoined } from '../client/test/helpers/page-probes';
-import { armRecoveryProbe, formatTimeline, pagePeerId, waitRecovered, FRAMES_ADVANCING, type TimelineEvent } from '../client/test/helpers/recovery-probe';
+import { launchBrowser } from '../testkit/browser';
+import { waitFramesAdvance, waitJoined } from '../testkit/page-probes';
+import { armRecoveryProbe, formatTimeline, pagePeerId, waitRecovered, FRAMES_ADVANCING, type TimelineEvent } from '../testkit/recovery-probe';
+import { until } from '../testkit/until';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -181,7 +182,7 @@ async function main(): Promise<void> {
     }
     for (let kill = 1; kill <= options.kills; kill++) {
       // A steady call on a full pool before every kill.
-      await until(() => pool.slots.length === options.workers, 30_000, 'the pool is back to full strength');
+      await until(() => pool.slots.length === options.workers, { timeoutMs: 30_000, what: 'the pool is back to full strength' });
       const ids = await Promise.all(pages.map(pagePeerId));
       for (const [i, page] of pages.entries()) {
         await waitFramesAdvance(page, ids.filter((_, j) => j !== i).map((id) => `${id}:webcam`), 5, 30_000);
@@ -238,14 +239,6 @@ function median(sorted: number[]): number | undefined {
   if (sorted.length === 0) return undefined;
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(50);
-  }
 }
 
 main().then(

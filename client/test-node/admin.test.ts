@@ -4,11 +4,13 @@
  * muted ourselves, and a room closed by an admin ends the session without a reconnection.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestServer, type TestServer } from '../../testkit/server';
 import { mintToken } from '../../server/src/auth/mint';
 import type { VideoGrant } from '../../server/src/auth/grants';
 import { nextEvent, type ConferenceSession, type SessionEvents } from '../src/lib';
 import { createFakeSession, fakeTrack } from './fake-session';
+import { until } from '../../testkit/until';
 
 const API_KEY = 'lib-admin';
 const API_SECRET = 'a-secret-for-the-library-admin-test-0123';
@@ -18,7 +20,7 @@ const cleanup: (() => Promise<void> | void)[] = [];
 let seq = 0;
 
 beforeAll(async () => {
-  server = await startTestServer({ AUTH_KEYS: `${API_KEY}:${API_SECRET}` }, 6);
+  server = await startTestServer({ AUTH_KEYS: `${API_KEY}:${API_SECRET}` });
 });
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
@@ -44,14 +46,6 @@ async function admin(method: string, path: string, room: string, body?: unknown)
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return res.status;
-}
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const serverProducer = (room: string, peerId: string, producerId: string) =>
@@ -118,7 +112,7 @@ describe('ConferenceSession and the admin API', () => {
     expect(alice.connectionState).toBe('closed');
     expect(alice.publications).toEqual([]);
     // Longer than the first reconnection backoff: nobody came back to open the room again.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await sleep(1_500);
     expect(states).toEqual(['closed']);
     expect(server.directory.get(room)).toBeUndefined();
   });

@@ -4,8 +4,9 @@
  * an `ended` event) instead of reconnecting and taking the seat back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
-import { AUTH_ENV, tokenFor } from '../../server/test/helpers/tokens';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { AUTH_ENV, tokenFor } from '../../testkit/tokens';
 import { nextEvent, ProtocolError, type ConferenceSession, type ConnectionState } from '../src/lib';
 import { createFakeSession, fakeTrack } from './fake-session';
 
@@ -13,7 +14,7 @@ let server: TestServer;
 const sessions: ConferenceSession[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer(AUTH_ENV, 3);
+  server = await startTestServer(AUTH_ENV);
 });
 afterAll(async () => {
   await Promise.all(sessions.map((s) => s.leave()));
@@ -26,7 +27,6 @@ function session(room: string, name: string, token: string | undefined): Confere
   return s;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('ConferenceSession with access tokens', () => {
   it('joins with its token; without one join() fails with unauthorized and is not retried', async () => {

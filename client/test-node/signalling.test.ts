@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ProtocolError } from '../../protocol/src/errors';
 import { ConnectionClosedError, RequestTimeoutError, SignallingConnection } from '../src/lib/signalling';
 
@@ -63,7 +64,7 @@ describe('SignallingConnection', () => {
     const conn = connection(url, 100);
     await conn.open();
     await expect(conn.request('leave', {})).rejects.toBeInstanceOf(RequestTimeoutError);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(conn.isOpen).toBe(true);
     conn.close();
   });
@@ -111,7 +112,7 @@ describe('SignallingConnection', () => {
     await conn.open();
     conn.close();
     conn.close();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(closes).toBe(1);
   });
 });

@@ -4,23 +4,16 @@
  * sessions that rejoin and re-publish on the live worker by themselves.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer } from '../../server/test/helpers/test-server';
+import { startTestServer } from '../../testkit/server';
 import type { ConferenceSession } from '../src/lib';
 import { DEFAULT_BACKOFF, rejoinDelay } from '../src/lib/recovery';
 import { createFakeSession, fakeTrack } from './fake-session';
+import { until } from '../../testkit/until';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not in time: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('rejoin delays', () => {
   const { initialMs, jitter } = DEFAULT_BACKOFF;
@@ -45,7 +38,7 @@ describe('rejoin delays', () => {
 
 describe('ConferenceSession when the room worker is killed', () => {
   it('rejoins and re-publishes on the live worker; each sees the other again', { timeout: 60_000 }, async () => {
-    const server = await startTestServer({ MEDIASOUP_NUM_WORKERS: '2' }, 36);
+    const server = await startTestServer({ MEDIASOUP_NUM_WORKERS: '2' });
     cleanup.push(() => server.close());
     const room = `lib-crash-${process.pid}`;
     const sessions: ConferenceSession[] = [];
@@ -57,7 +50,7 @@ describe('ConferenceSession when the room worker is killed', () => {
       sessions.push(s);
     }
     const [alice, bob] = sessions as [ConferenceSession, ConferenceSession];
-    await until(() => alice.remoteTracks.length === 1 && bob.remoteTracks.length === 1, 'both hear the other');
+    await until(() => alice.remoteTracks.length === 1 && bob.remoteTracks.length === 1, { timeoutMs: 10_000, what: 'both hear the other' });
     const oldIds = [alice.peerId, bob.peerId];
     const errors: string[] = [];
     const gaps: number[] = [];
@@ -74,13 +67,13 @@ describe('ConferenceSession when the room worker is killed', () => {
 
     await until(
       () => sessions.every((s) => s.connectionState === 'connected' && !oldIds.includes(s.peerId)) && gaps.length === 2,
-      `both rejoined (errors: ${errors.join(' | ')})`,
+      { timeoutMs: 10_000, what: () => `both rejoined (errors: ${errors.join(' | ')})` },
     );
     const fresh = server.directory.get(room)!;
     expect(fresh.media.slot.index).not.toBe(dead.index);
     await until(
       () => alice.remoteTracks.some((t) => t.peerId === bob.peerId) && bob.remoteTracks.some((t) => t.peerId === alice.peerId),
-      'each hears the other again',
+      { timeoutMs: 10_000, what: 'each hears the other again' },
     );
     // The server holds both re-published mics on the new router.
     expect([...fresh.peers.values()].map((p) => p.producers.size)).toEqual([1, 1]);

@@ -5,12 +5,14 @@
  * its devices come up after the end (a cold clone's run once failed so: 'ended', then 'joined').
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { startTestServer, type TestServer } from '../../testkit/server';
 import { mintToken } from '../../server/src/auth/mint';
 import type { VideoGrant } from '../../server/src/auth/grants';
-import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { waitJoined } from './helpers/page-probes';
+import { launchBrowser, type TestBrowser } from '../../testkit/browser';
+import { waitJoined } from '../../testkit/page-probes';
+import { until } from '../../testkit/until';
 
 const API_KEY = 'page-admin';
 const API_SECRET = 'a-secret-for-the-page-admin-test-000000';
@@ -36,7 +38,7 @@ async function admin(method: string, path: string, body?: unknown, room = ROOM):
 const micOff = (page: Page): Promise<boolean> => page.$eval('button[data-action="mic"]', (b) => b.classList.contains('off'));
 
 beforeAll(async () => {
-  server = await startTestServer({ AUTH_KEYS: `${API_KEY}:${API_SECRET}`, ALLOW_PLAIN_TRANSPORTS: 'false' }, 7);
+  server = await startTestServer({ AUTH_KEYS: `${API_KEY}:${API_SECRET}`, ALLOW_PLAIN_TRANSPORTS: 'false' });
   browser = await launchBrowser();
 }, 60_000);
 
@@ -92,9 +94,7 @@ describe('the page and the admin API', { timeout: 120_000 }, () => {
     const peerId = await page.$eval('body', (b) => (b as HTMLElement).dataset.peerId!);
     const peer = server.directory.get(ROOM)!.peers.get(peerId)!;
     // 'joined' comes before the page publishes: wait for its microphone.
-    const deadline = Date.now() + 10_000;
-    while (![...peer.producers.values()].some((p) => p.source === 'mic') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const mic = [...peer.producers.values()].find((p) => p.source === 'mic')!.producer;
+    const mic = (await until(() => [...peer.producers.values()].find((p) => p.source === 'mic'), { timeoutMs: 10_000, what: 'the page publishes its microphone' })).producer;
     await page.waitForSelector('button[data-action="mic"]:not(.off)', { timeout: 10_000 });
     expect(await micOff(page)).toBe(false);
 
@@ -108,7 +108,7 @@ describe('the page and the admin API', { timeout: 120_000 }, () => {
     await page.waitForSelector('body[data-state="ended"]', { timeout: 10_000 });
     expect(await page.$eval('body', (b) => (b as HTMLElement).innerText)).toContain('The call was ended by an admin.');
     // Longer than a reconnection's first backoff: the page stayed ended and nobody reopened the room.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await sleep(2_000);
     expect(await page.$eval('body', (b) => (b as HTMLElement).dataset.state)).toBe('ended');
     expect(server.directory.get(ROOM)).toBeUndefined();
     await page.close();

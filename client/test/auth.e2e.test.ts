@@ -5,12 +5,13 @@
  * notice, without it coming back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
-import { AUTH_ENV, tokenFor } from '../../server/test/helpers/tokens';
-import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { waitFramesAdvance, waitJoined } from './helpers/page-probes';
-import { until } from '../../server/test/helpers/room-fixture';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { AUTH_ENV, tokenFor } from '../../testkit/tokens';
+import { launchBrowser, type TestBrowser } from '../../testkit/browser';
+import { waitFramesAdvance, waitJoined } from '../../testkit/page-probes';
+import { until } from '../../testkit/until';
 
 let server: TestServer;
 let browser: TestBrowser;
@@ -26,7 +27,7 @@ const peerIdOf = (page: Page): Promise<string> => page.$eval('body', (b) => (b a
 const bodyText = (page: Page): Promise<string> => page.$eval('body', (b) => (b as HTMLElement).innerText);
 
 beforeAll(async () => {
-  server = await startTestServer({ ...AUTH_ENV, ALLOW_PLAIN_TRANSPORTS: 'false' }, 5);
+  server = await startTestServer({ ...AUTH_ENV, ALLOW_PLAIN_TRANSPORTS: 'false' });
   browser = await launchBrowser();
 }, 60_000);
 
@@ -89,7 +90,7 @@ describe('join links with ?token=', { timeout: 120_000 }, () => {
     expect(await bodyText(pages[0]!)).toContain('You joined this call from another tab or device');
     const newAda = await peerIdOf(again);
     await waitFramesAdvance(pages[1]!, [`${newAda}:webcam`]);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // a page that reconnected would have taken the seat back by now
+    await sleep(1500); // a page that reconnected would have taken the seat back by now
     const peers = [...server.directory.get(ROOM)!.peers.values()];
     expect(peers.map((p) => p.identity).sort()).toEqual(['ada', 'grace']);
     expect(peers.find((p) => p.identity === 'ada')!.id).toBe(newAda);

@@ -5,10 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
-import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { audioPeaks, framesAdvancing, remoteVideos, waitForVideos, waitFramesAdvance, waitJoined } from './helpers/page-probes';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { launchBrowser, type TestBrowser } from '../../testkit/browser';
+import { audioPeaks, framesAdvancing, remoteVideos, waitForVideos, waitFramesAdvance, waitJoined } from '../../testkit/page-probes';
 
 const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 
@@ -27,7 +28,7 @@ async function open(room: string, name: string, extra = ''): Promise<Page> {
 const peerIdOf = (page: Page): Promise<string> => page.$eval('body', (b) => (b as HTMLElement).dataset.peerId!);
 
 beforeAll(async () => {
-  server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' }, 0);
+  server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' });
   httpPort = Number(new URL(server.baseUrl).port);
   browser = await launchBrowser();
 }, 60_000);
@@ -130,7 +131,7 @@ describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
     expect(pages).toHaveLength(3);
     const phone = pages[1]!;
     await phone.setViewport({ width: 390, height: 844 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     const columns = await phone.$eval('.grid', (grid) => getComputedStyle(grid).gridTemplateColumns.split(' ').length);
     expect(columns).toBeLessThanOrEqual(2);
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
@@ -141,7 +142,7 @@ describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
 
   it('a second room is isolated', async () => {
     const loner = await open(`${ROOM}-other`, 'Solo');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500);
     expect(await remoteVideos(loner)).toEqual([]);
     const lonerId = await peerIdOf(loner);
     for (const page of pages) expect((await remoteVideos(page)).some((v) => v.peerId === lonerId)).toBe(false);
@@ -152,7 +153,7 @@ describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
     expect(pages).toHaveLength(3);
     await server.close();
     for (const page of pages) await page.waitForSelector('body[data-state="reconnecting"]', { timeout: 10_000 });
-    server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' }, 0, httpPort);
+    server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' }, { httpPort });
     for (const page of pages) {
       await page.waitForSelector('body[data-state="joined"]', { timeout: 30_000 });
     }

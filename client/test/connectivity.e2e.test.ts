@@ -5,9 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
-import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { settledCandidatePairs, waitFramesAdvance, waitJoined, waitVideoPlaying } from './helpers/page-probes';
-import { createTestHost, dropInboundUdp, startServerInHost, type HostServer, type TestHost } from './helpers/test-host';
+import { launchBrowser, type TestBrowser } from '../../testkit/browser';
+import { settledCandidatePairs, waitFramesAdvance, waitJoined, waitVideoPlaying } from '../../testkit/page-probes';
+import { createTestHost, dropInboundUdp, type TestHost } from '../../testkit/test-host';
+import { startServerInHost, type HostServer } from '../../testkit/host-server';
 
 const hosts: TestHost[] = [];
 const servers: HostServer[] = [];

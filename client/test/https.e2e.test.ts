@@ -13,10 +13,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { waitFramesAdvance, waitJoined, waitVideoPlaying } from './helpers/page-probes';
-import { createTestHost, startServerInHost, type HostServer, type TestHost } from './helpers/test-host';
-import { httpsGet } from '../../server/test/helpers/https-get';
+import { launchBrowser, type TestBrowser } from '../../testkit/browser';
+import { waitFramesAdvance, waitJoined, waitVideoPlaying } from '../../testkit/page-probes';
+import { createTestHost, type TestHost } from '../../testkit/test-host';
+import { startServerInHost, type HostServer } from '../../testkit/host-server';
+import { httpsGet } from '../../testkit/https-get';
 
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'confero-https-e2e-'));
 let host: TestHost | undefined;

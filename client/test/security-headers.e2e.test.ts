@@ -5,10 +5,11 @@
  * the end shows the collector would have caught one. Then the page and its socket in Firefox.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
-import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { waitFramesAdvance, waitForVideos, waitJoined } from './helpers/page-probes';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { launchBrowser, type TestBrowser } from '../../testkit/browser';
+import { waitFramesAdvance, waitForVideos, waitJoined } from '../../testkit/page-probes';
 
 let server: TestServer;
 let browser: TestBrowser;
@@ -41,7 +42,7 @@ async function participant(inBrowser: TestBrowser = browser): Promise<{ page: Pa
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' }, 1);
+  server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' });
   browser = await launchBrowser();
 }, 60_000);
 
@@ -80,7 +81,7 @@ describe('the page under its Content-Security-Policy', { timeout: 120_000 }, () 
     await ada.page.type('input[name="chat"]', 'hello under CSP');
     await ada.page.keyboard.press('Enter');
     await grace.page.waitForFunction(() => document.querySelector('[data-chat]')?.textContent?.includes('hello under CSP'), { timeout: 10_000 });
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // a stats refresh or two
+    await sleep(1500); // a stats refresh or two
 
     for (const [name, { violations }] of Object.entries({ ada, grace })) {
       expect(await violations(), name).toEqual({ events: [], console: [] });

@@ -10,13 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
 import { selfSigned } from '../../server/src/edge/tls';
-import { startTestCoturn, TEST_TURN_SECRET, waitForLog, type TestCoturn } from '../../server/test/helpers/coturn';
-import { startTestServer } from '../../server/test/helpers/test-server';
-import { launchBrowser, type LaunchBrowserOptions, type TestBrowser } from './helpers/browser';
-import { settledCandidatePairs, waitJoined, waitVideoPlaying, type SelectedPair } from './helpers/page-probes';
-import { allowOnlyInboundTcp, createTestHost, startServerInHost, type HostServer, type TestHost } from './helpers/test-host';
+import { startTestCoturn, TEST_TURN_SECRET, waitForLog, type TestCoturn } from '../../testkit/coturn';
+import { startTestServer } from '../../testkit/server';
+import { launchBrowser, type LaunchBrowserOptions, type TestBrowser } from '../../testkit/browser';
+import { settledCandidatePairs, waitJoined, waitVideoPlaying, type SelectedPair } from '../../testkit/page-probes';
+import { allowOnlyInboundTcp, createTestHost, type TestHost } from '../../testkit/test-host';
+import { startServerInHost, type HostServer } from '../../testkit/host-server';
 
 /** Undone last-in first-out in afterAll, whatever failed: browsers, then servers, then coturn, then hosts. */
 const cleanups: { what: string; run: () => Promise<unknown> }[] = [];
@@ -49,8 +51,8 @@ async function browser(options: LaunchBrowserOptions = {}): Promise<TestBrowser>
 }
 
 /** A Confero server on loopback whose join answers carry TURN credentials for `turnUrls`. */
-async function loopbackServer(turnUrls: string, portOffset: number): Promise<string> {
-  const server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false', TURN_SECRET: TEST_TURN_SECRET, TURN_URLS: turnUrls }, portOffset);
+async function loopbackServer(turnUrls: string): Promise<string> {
+  const server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false', TURN_SECRET: TEST_TURN_SECRET, TURN_URLS: turnUrls });
   return later('loopback server', server, (s) => s.close()).baseUrl;
 }
 
@@ -155,7 +157,7 @@ const closeAll = (participants: Participant[]): Promise<unknown> => Promise.all(
 describe('calls relayed through coturn', { timeout: 240_000 }, () => {
   it('TURN/UDP, forced relay: both directions run over UDP relay candidates', async () => {
     const { port } = coturn.config.turn;
-    const baseUrl = await loopbackServer(`turn:127.0.0.1:${port}?transport=udp`, 0);
+    const baseUrl = await loopbackServer(`turn:127.0.0.1:${port}?transport=udp`);
     const participants = await call('relay udp', chromium, baseUrl, '&relay=1');
     const pairs = await expectRelayed(participants, 'udp');
     for (const pair of pairs) expect(pair.local.protocol, pair.label).toBe('udp');
@@ -165,7 +167,7 @@ describe('calls relayed through coturn', { timeout: 240_000 }, () => {
 
   it('TURN/TCP, forced relay: both directions run over TCP relay candidates', async () => {
     const { port } = coturn.config.turn;
-    const baseUrl = await loopbackServer(`turn:127.0.0.1:${port}?transport=tcp`, 1);
+    const baseUrl = await loopbackServer(`turn:127.0.0.1:${port}?transport=tcp`);
     const participants = await call('relay tcp', chromium, baseUrl, '&relay=1');
     await expectRelayed(participants, 'tcp');
     await expectAllocations(coturn, participants);
@@ -187,7 +189,7 @@ describe('calls relayed through coturn', { timeout: 240_000 }, () => {
 
   it('TURNS (TLS to coturn), forced relay, with Chromium ignoring the test certificate’s issuer', async () => {
     const { tlsPort } = coturn.config.turn;
-    const baseUrl = await loopbackServer(`turns:localhost:${tlsPort}?transport=tcp`, 2);
+    const baseUrl = await loopbackServer(`turns:localhost:${tlsPort}?transport=tcp`);
     const b = await browser({ chromiumArgs: ['--ignore-certificate-errors'] });
     const participants = await call('relay tls', b, baseUrl, '&relay=1');
     await expectRelayed(participants, 'tls');
@@ -209,7 +211,7 @@ describe('when ICE fails on every path the page says so and keeps trying', { tim
     expect(await noticeShown(page)).toBe(true);
     const text = await page.$eval('.media-problem', (el) => el.textContent ?? '');
     // It keeps trying (ICE restarts, then rejoins): still in the call 10 s later, never given up.
-    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    await sleep(10_000);
     const after = await page.evaluate(() => ({
       page: document.body.dataset.state,
       session: document.querySelector<HTMLElement>('header .state')?.dataset.value,

@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
-import { launchBrowser, type TestBrowser } from './helpers/browser';
-import { waitFramesAdvance, waitJoined } from './helpers/page-probes';
-import { armRecoveryProbe, formatTimeline, pagePeerId, waitRecovered } from './helpers/recovery-probe';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { launchBrowser, type TestBrowser } from '../../testkit/browser';
+import { waitFramesAdvance, waitJoined } from '../../testkit/page-probes';
+import { armRecoveryProbe, formatTimeline, pagePeerId, waitRecovered } from '../../testkit/recovery-probe';
 
 const RECOVERY_LIMIT_MS = 5_000;
 const ROOM = `crash-e2e-${process.pid}`;
@@ -19,7 +19,7 @@ let browser: TestBrowser;
 const pages: Page[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false', MEDIASOUP_NUM_WORKERS: '2' }, 38);
+  server = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false', MEDIASOUP_NUM_WORKERS: '2' });
   browser = await launchBrowser();
 }, 60_000);
 

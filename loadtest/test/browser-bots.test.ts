@@ -8,26 +8,28 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { startTestServer, type TestServer } from '../../testkit/server';
 import { createBrowserBotFactory, type BrowserBotFactory } from '../src/bots/browser';
 import { resolveChromium } from '../src/bots/browser/chromium-path';
 import { clipBytes, ensureClip, renderClip, renderFrame, y4mHeader, type ClipFormat } from '../src/bots/browser/clip';
 import { botPageFor } from '../src/bots/browser/page-url';
 import { isRunning, processTree } from '../src/process-usage';
 import type { Bot, BotSnapshot, BotSpec } from '../src/bots/types';
+import { until } from '../../testkit/until';
 
 const ROOM = `bots-${process.pid}`;
 const AV = { audio: true, video: true, simulcast: true };
 
 /** Polls (bounded) until `check` holds for the bots' snapshots. */
 async function waitForSnapshots(bots: Bot[], check: (snapshots: BotSnapshot[]) => boolean, timeoutMs = 25_000): Promise<BotSnapshot[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const snapshots = bots.map((bot) => bot.snapshot());
-    if (check(snapshots)) return snapshots;
-    if (Date.now() > deadline) throw new Error(`snapshots never satisfied the check: ${JSON.stringify(snapshots, null, 1)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  let snapshots: BotSnapshot[] = [];
+  return until(
+    () => {
+      snapshots = bots.map((bot) => bot.snapshot());
+      return check(snapshots) && snapshots;
+    },
+    { timeoutMs, intervalMs: 250, what: () => `the snapshots satisfy the check: ${JSON.stringify(snapshots, null, 1)}` },
+  );
 }
 
 /** Every kind a publisher sends arrives at every other bot, with packets, and its first frame/packet time. */
@@ -171,8 +173,7 @@ describe('browser bots in a real call', { timeout: 120_000 }, () => {
     for (const profile of profiles) expect(fs.existsSync(path.dirname(profile)), profile).toBe(false);
     expect(factory.browserCount).toBe(0);
     // The bots said goodbye: the server has no peer left (the empty room closes after its grace period).
-    const deadline = Date.now() + 5_000;
-    while ((server.directory.get(ROOM)?.peers.size ?? 0) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => (server.directory.get(ROOM)?.peers.size ?? 0) === 0, { intervalMs: 100, what: 'the server has no peer left' });
     expect(server.directory.get(ROOM)?.peers.size ?? 0).toBe(0);
   });
 });

@@ -8,13 +8,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type TestBrowser } from '../../client/test/helpers/browser';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { launchBrowser, type TestBrowser } from '../../testkit/browser';
+import { startTestServer, type TestServer } from '../../testkit/server';
 import { parsePrometheusText } from '../src/metrics-scrape';
 import { CHART_IDS } from '../src/report/html';
 import type { Report } from '../src/report/json';
 import { canvasPixels, chartsDrawn, FIRST_COLOR, openReportPage } from './report-page';
 import { runCli, type CliRun } from './run-cli';
+import { until } from '../../testkit/until';
 
 describe('npm run loadtest against a real server', { timeout: 180_000 }, () => {
   let server: TestServer;
@@ -70,13 +71,8 @@ describe('npm run loadtest against a real server', { timeout: 180_000 }, () => {
 
   /** Every bot left when the CLI ended: the server counts no peers (polled briefly: leaving is async). */
   async function expectServerEmpty(): Promise<void> {
-    const deadline = Date.now() + 10_000;
     let peers = NaN;
-    while (Date.now() < deadline) {
-      peers = await serverPeers();
-      if (peers === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await until(async () => (peers = await serverPeers()) === 0, { timeoutMs: 10_000, intervalMs: 200, what: () => `the server counts no peers (${peers})` });
     expect(peers).toBe(0);
   }
 

@@ -6,6 +6,7 @@
  * with a fixed packet count and the publisher's chosen loss, and bytes growing at `kbps` in real time.
  */
 import type { Bot, BotFactory, BotSnapshot, BotSpec, BotState, StreamStats } from '../src/bots/types';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface FakeBehaviour {
   /** start() rejects with this message after joinDelayMs. */
@@ -60,7 +61,7 @@ export class FakeBot implements Bot {
     const b = this.behaviour;
     this.wsOpenAt = Date.now();
     if (b.hang) return new Promise<void>(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, b.joinDelayMs ?? 5));
+    await sleep(b.joinDelayMs ?? 5);
     if (this.state === 'closed') throw new Error('closed while joining');
     if (b.fail) {
       this.state = 'failed';

@@ -2,7 +2,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer } from '../../server/test/helpers/test-server';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestServer } from '../../testkit/server';
 import { costBetween, MetricsScraper, parsePrometheusText, PromParseError, readingFrom, type ServerReading } from '../src/metrics-scrape';
 
 const EXPOSITION = `# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.
@@ -88,7 +89,7 @@ describe('MetricsScraper', () => {
     const scraper = new MetricsScraper(url);
     const first = await scraper.scrape();
     expect(first).toEqual({ ok: true, cost: { cpuPct: { node: null, workers: null, total: null }, rssMb: { node: 64, workers: 32, total: 96 } } });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     const second = await scraper.scrape();
     if (!second.ok) throw new Error(second.reason);
     // The workers' counter moves twice as fast as Node's.
@@ -122,7 +123,7 @@ describe('MetricsScraper', () => {
 
   it('sends METRICS_TOKEN to a real server that requires it, and says so when it is missing or wrong', async () => {
     const token = 'load-test-scrape-token';
-    const confero = await startTestServer({ METRICS_TOKEN: token }, 6);
+    const confero = await startTestServer({ METRICS_TOKEN: token });
     try {
       const url = `${confero.baseUrl}/metrics`;
       const scraper = new MetricsScraper(url, { token });

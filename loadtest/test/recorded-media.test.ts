@@ -7,11 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestServer, type TestServer } from '../../testkit/server';
 import { createBrowserBotFactory, type BrowserBotFactory } from '../src/bots/browser';
 import { createSimBotFactory, type SimBotFactory } from '../src/bots/sim';
 import { loadRecordedMedia } from '../src/bots/sim/recorded-media';
 import type { Bot, BotSnapshot } from '../src/bots/types';
+import { until } from '../../testkit/until';
 
 const LAYER = { width: 320, height: 180, bitrate: 150_000 };
 
@@ -84,16 +86,16 @@ describe('a browser watching sim bots', { timeout: 120_000 }, () => {
     await watcher.start();
 
     const video = (snapshot: BotSnapshot, bot: Bot) => snapshot.streams.find((s) => s.peerId === bot.snapshot().peerId && s.kind === 'video');
-    const deadline = Date.now() + 20_000;
     let snapshot = watcher.snapshot();
-    while (video(snapshot, recorded)?.firstAt === undefined && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      snapshot = watcher.snapshot();
-    }
+    await until(() => video((snapshot = watcher.snapshot()), recorded)?.firstAt !== undefined, {
+      timeoutMs: 20_000,
+      intervalMs: 250,
+      what: 'a decoded frame of the recorded video',
+    });
     expect(video(snapshot, recorded)?.firstAt, 'a decoded frame of the recorded video').toBeDefined();
     // Both streams reach the page; only the recorded one decodes (its first frame time is from
     // requestVideoFrameCallback or framesDecoded), however long the synthetic one keeps coming.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await sleep(3_000);
     snapshot = watcher.snapshot();
     expect(video(snapshot, synthetic)?.packets).toBeGreaterThan(50);
     expect(video(snapshot, synthetic)?.firstAt).toBeUndefined();

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type TestBrowser } from '../../client/test/helpers/browser';
+import { launchBrowser, type TestBrowser } from '../../testkit/browser';
 import type { BotSpec } from '../src/bots/types';
 import type { ScrapeOutcome } from '../src/metrics-scrape';
 import { parseOptions, type LoadTestOptions } from '../src/options';

@@ -6,26 +6,22 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestServer, type TestServer } from '../../testkit/server';
 import { createSimBotFactory, type SimBot, type SimBotFactory } from '../src/bots/sim';
 import { ReceiveStats } from '../src/bots/sim/receive-stats';
 import { genericNack, readRtcp } from '../src/bots/sim/rtcp';
 import { isVp8KeyFrameStart, parseRtpHeader, type RtpHeader } from '../src/bots/sim/rtp';
 import { OutgoingStream, Vp8Source } from '../src/bots/sim/synthetic-media';
 import type { BotSnapshot, BotSpec, StreamStats } from '../src/bots/types';
+import { until } from '../../testkit/until';
 
 const AV = { audio: true, video: true, simulcast: false };
 const AV_SIMULCAST = { audio: true, video: true, simulcast: true };
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Polls (bounded) until `check` holds; the error shows what the bots looked like at the end. */
 async function waitFor(bots: SimBot[], check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; ${JSON.stringify(bots.map((b) => b.snapshot()), null, 1)}`);
-    await sleep(100);
-  }
+  await until(check, { timeoutMs, intervalMs: 100, what: () => `${what}; ${JSON.stringify(bots.map((b) => b.snapshot()), null, 1)}` });
 }
 
 const key = (peerId: string, kind: string): string => `${peerId}/${kind}`;
@@ -195,8 +191,7 @@ describe('closing', { timeout: 60_000 }, () => {
     await expect(bots[0]!.close()).resolves.toBeUndefined();
     expect(() => factory.create({ url: server.wsUrl, room, name: 'late', publish: null })).toThrow(/closed/);
     // libdatachannel closes its sockets on its own threads: poll, bounded.
-    const deadline = Date.now() + 5_000;
-    while (openFds() > fdsBefore && Date.now() < deadline) await sleep(100);
+    await until(() => openFds() <= fdsBefore, { intervalMs: 100, what: () => `the bots' sockets are closed (${openFds()} fds open, ${fdsBefore} before)` });
     expect(openFds()).toBeLessThanOrEqual(fdsBefore);
   });
 

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server';
-import { API_KEY, API_SECRET, AUTH_ENV } from '../../server/test/helpers/tokens';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { API_KEY, API_SECRET, AUTH_ENV } from '../../testkit/tokens';
 import { TokenVerifier } from '../../server/src/auth/tokens';
 import { OptionsError, parseOptions } from '../src/options';
 import { botToken } from '../src/bots/token-bots';
@@ -51,7 +51,7 @@ describe('npm run loadtest against a server with AUTH_KEYS', { timeout: 150_000 
   let dir: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ ...AUTH_ENV, ALLOW_PLAIN_TRANSPORTS: 'false' }, 4);
+    server = await startTestServer({ ...AUTH_ENV, ALLOW_PLAIN_TRANSPORTS: 'false' });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loadtest-tokens-'));
   }, 60_000);
   afterAll(async () => {

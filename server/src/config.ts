@@ -45,7 +45,7 @@ export interface Config {
     announcedAddress: string | undefined;
     /** What the WebRtcServers bind to and announce: listenIp resolved against this host's addresses. */
     listen: ListenAddress[];
-    /** Worker i listens on rtcBasePort + i, for UDP and for TCP. */
+    /** Worker i listens on rtcBasePort + i, for UDP and for TCP; 0: on free ports mediasoup picks in rtcMinPort..rtcMaxPort. */
     rtcBasePort: number;
     /** Port range for transports that do not go through the WebRtcServer (plain/pipe transports). */
     rtcMinPort: number;
@@ -335,13 +335,15 @@ function listenPlan(listenIp: string, announced: string | undefined, network: ()
 export function loadConfig(env: Env = process.env, network: () => HostNetwork = readHostNetwork): Config {
   const cores = Math.max(1, os.availableParallelism());
   const numWorkers = integer(env, 'MEDIASOUP_NUM_WORKERS', Math.min(cores, 64), 1, 64);
-  const rtcBasePort = integer(env, 'RTC_BASE_PORT', DEFAULTS.RTC_BASE_PORT, 1024, 65535 - numWorkers);
+  // 0 lets mediasoup choose: each worker's WebRtcServer binds a free port of RTC_MIN_PORT..RTC_MAX_PORT
+  // (its UDP and TCP ports may then differ), so that servers sharing a host (test runs) never collide.
+  const rtcBasePort = env.RTC_BASE_PORT?.trim() === '0' ? 0 : integer(env, 'RTC_BASE_PORT', DEFAULTS.RTC_BASE_PORT, 1024, 65535 - numWorkers);
   const rtcMinPort = integer(env, 'RTC_MIN_PORT', DEFAULTS.RTC_MIN_PORT, 1024, 65535);
   const rtcMaxPort = integer(env, 'RTC_MAX_PORT', DEFAULTS.RTC_MAX_PORT, 1024, 65535);
   if (rtcMaxPort < rtcMinPort) {
     throw new ConfigError('RTC_MAX_PORT', String(rtcMaxPort), `a port not lower than RTC_MIN_PORT (${rtcMinPort})`);
   }
-  if (rtcBasePort + numWorkers - 1 >= rtcMinPort && rtcBasePort <= rtcMaxPort) {
+  if (rtcBasePort !== 0 && rtcBasePort + numWorkers - 1 >= rtcMinPort && rtcBasePort <= rtcMaxPort) {
     throw new ConfigError(
       'RTC_BASE_PORT',
       String(rtcBasePort),
@@ -352,7 +354,8 @@ export function loadConfig(env: Env = process.env, network: () => HostNetwork = 
   const listenIp = ip(env, 'RTC_LISTEN_IP', DEFAULTS.RTC_LISTEN_IP);
   const announcedAddress = address(env, 'RTC_ANNOUNCED_ADDRESS');
   const https = httpsSettings(env);
-  const rtcPorts: [number, number] = [Math.min(rtcBasePort, rtcMinPort), Math.max(rtcBasePort + numWorkers - 1, rtcMaxPort)];
+  const rtcPorts: [number, number] =
+    rtcBasePort === 0 ? [rtcMinPort, rtcMaxPort] : [Math.min(rtcBasePort, rtcMinPort), Math.max(rtcBasePort + numWorkers - 1, rtcMaxPort)];
 
   const httpHost = ip(env, 'HTTP_HOST', DEFAULTS.HTTP_HOST);
 

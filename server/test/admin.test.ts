@@ -8,11 +8,11 @@ import pino from 'pino';
 import { buildApp } from '../src/app';
 import { mintToken } from '../src/auth/mint';
 import { WorkerPool } from '../src/media/worker-pool';
-import { silentLog, testConfig } from './helpers/media';
+import { silentLog, testConfig } from '../../testkit/config';
 import type { VideoGrant } from '../src/auth/grants';
-import { startTestServer, type TestServer } from './helpers/test-server';
-import { TestPeer } from './helpers/test-peer';
-import { until } from './helpers/room-fixture';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { TestPeer } from '../../testkit/test-peer';
+import { until } from '../../testkit/until';
 
 const API_KEY = 'admin-test';
 const API_SECRET = 'an-admin-test-secret-of-enough-length-42';
@@ -23,8 +23,8 @@ const peers: TestPeer[] = [];
 let seq = 0;
 
 beforeAll(async () => {
-  server = await startTestServer({ AUTH_KEYS: `${API_KEY}:${API_SECRET}` }, 0);
-  openServer = await startTestServer({}, 2);
+  server = await startTestServer({ AUTH_KEYS: `${API_KEY}:${API_SECRET}` });
+  openServer = await startTestServer({});
 });
 afterEach(() => {
   for (const p of peers.splice(0)) p.close();
@@ -368,7 +368,7 @@ describe('admin API logs', () => {
   it('records who did what, and never the token or the secret', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-    const config = testConfig({ AUTH_KEYS: `${API_KEY}:${API_SECRET}` }, 4);
+    const config = testConfig({ AUTH_KEYS: `${API_KEY}:${API_SECRET}` });
     const pool = await WorkerPool.create(config.media, silentLog);
     const { app } = await buildApp({ config, log, pool });
     try {

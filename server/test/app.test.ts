@@ -4,14 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import { once } from 'node:events';
 import { buildApp } from '../src/app';
 import { WorkerPool } from '../src/media/worker-pool';
-import { silentLog, testConfig } from './helpers/media';
+import { silentLog, testConfig } from '../../testkit/config';
 
 let app: FastifyInstance;
 let pool: WorkerPool;
 let base: string;
 
 beforeAll(async () => {
-  const config = testConfig({ MEDIASOUP_NUM_WORKERS: '2', HTTP_PORT: '0' }, 5);
+  const config = testConfig({ MEDIASOUP_NUM_WORKERS: '2', HTTP_PORT: '0' });
   pool = await WorkerPool.create(config.media, silentLog);
   ({ app } = await buildApp({ config, log: silentLog, pool }));
   base = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -8,17 +8,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { SignJWT } from 'jose';
 import { AccessToken, TrackSource } from 'livekit-server-sdk';
-import { startTestServer, type TestServer } from './helpers/test-server';
-import { TestPeer } from './helpers/test-peer';
-import { API_KEY, API_SECRET, AUTH_ENV, tokenFor } from './helpers/tokens';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { TestPeer } from '../../testkit/test-peer';
+import { API_KEY, API_SECRET, AUTH_ENV, tokenFor } from '../../testkit/tokens';
 import { mintToken } from '../src/auth/mint';
 import { TokenVerifier } from '../src/auth/tokens';
-import { portBlock } from './helpers/ports';
-import { until } from './helpers/room-fixture';
+import { until } from '../../testkit/until';
 import pino from 'pino';
 import { buildApp } from '../src/app';
 import { WorkerPool } from '../src/media/worker-pool';
-import { silentLog, testConfig } from './helpers/media';
+import { silentLog, testConfig } from '../../testkit/config';
+import { OS_CHOSEN_PORTS_ENV } from '../../testkit/ports';
 
 const root = path.resolve(__dirname, '../..');
 let server: TestServer;
@@ -108,7 +108,7 @@ describe('tokens in logs', () => {
   it('neither the /ws access_token nor the page ?token= reaches the request log', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'trace' }, { write: (line: string) => void lines.push(line) });
-    const config = testConfig({ ...AUTH_ENV, LOG_LEVEL: 'trace' }, 20);
+    const config = testConfig({ ...AUTH_ENV, LOG_LEVEL: 'trace' });
     const pool = await WorkerPool.create(config.media, silentLog);
     const { app } = await buildApp({ config, log, pool });
     try {
@@ -199,7 +199,7 @@ describe('hidden peers', () => {
 
 describe('open mode', () => {
   it('a loopback server without keys admits anyone, identity = peer id, no clash', async () => {
-    const open = await startTestServer({}, 2);
+    const open = await startTestServer({});
     try {
       const room = freshRoom();
       const a = await TestPeer.connect(open.wsUrl);
@@ -217,9 +217,8 @@ describe('open mode', () => {
   });
 
   const spawnEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => {
-    const base = portBlock() + 10;
-    const env: NodeJS.ProcessEnv = { ...process.env, AUTH_KEYS: '', AUTH_OPEN: '', HTTP_PORT: '0', MEDIASOUP_NUM_WORKERS: '1' };
-    Object.assign(env, { RTC_BASE_PORT: String(base), RTC_MIN_PORT: String(base + 50), RTC_MAX_PORT: String(base + 89), LOG_FORMAT: 'json' });
+    const env: NodeJS.ProcessEnv = { ...process.env, AUTH_KEYS: '', AUTH_OPEN: '', ...OS_CHOSEN_PORTS_ENV, MEDIASOUP_NUM_WORKERS: '1' };
+    Object.assign(env, { LOG_FORMAT: 'json' });
     return { ...env, ...extra };
   };
 
@@ -245,11 +244,13 @@ describe('open mode', () => {
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
     try {
-      const deadline = Date.now() + 20_000;
-      while (!/Confero is up/.test(out) || !/open mode/.test(out)) {
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start in open mode:\n${out}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await until(
+        () => {
+          if (child.exitCode !== null) throw new Error(`server did not start in open mode:\n${out}`);
+          return /Confero is up/.test(out) && /open mode/.test(out);
+        },
+        { timeoutMs: 20_000, intervalMs: 100, what: () => `the server starts in open mode:\n${out}` },
+      );
       const line = out.split('\n').find((l) => l.includes('open mode'))!;
       expect(JSON.parse(line)).toMatchObject({ level: 40, msg: expect.stringMatching(/anyone who reaches this server joins any room; set AUTH_KEYS/) });
     } finally {

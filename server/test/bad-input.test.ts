@@ -3,11 +3,11 @@
  * room never notice.
  */
 import { describe, expect, it } from 'vitest';
-import { startTestServer } from './helpers/test-server';
-import { TestPeer } from './helpers/test-peer';
+import { startTestServer } from '../../testkit/server';
+import { TestPeer } from '../../testkit/test-peer';
 import { useRoomFixture } from './helpers/room-fixture';
 
-const fixture = useRoomFixture({ MAX_MESSAGE_BYTES: '4096' }, 30, 'bad');
+const fixture = useRoomFixture({ MAX_MESSAGE_BYTES: '4096' }, 'bad');
 const { peer } = fixture;
 
 /** The next frame the server sends, whatever it answers to. */
@@ -102,7 +102,7 @@ describe('bad input', () => {
   });
 
   it('refuses plain transports when the server disables them', async () => {
-    const locked = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' }, 40);
+    const locked = await startTestServer({ ALLOW_PLAIN_TRANSPORTS: 'false' });
     try {
       const p = await TestPeer.connect(locked.wsUrl);
       await p.join('locked', 'P');

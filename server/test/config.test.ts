@@ -119,6 +119,12 @@ describe('config', () => {
     expect(() => loadConfig({ RTC_MIN_PORT: '45000', RTC_MAX_PORT: '44000' })).toThrow(/RTC_MAX_PORT/);
   });
 
+  it('takes RTC_BASE_PORT=0 as "mediasoup picks free ports in RTC_MIN_PORT..RTC_MAX_PORT", whose range TURN must stay out of', () => {
+    expect(loadConfig({ RTC_BASE_PORT: '0' }).media).toMatchObject({ rtcBasePort: 0, rtcMinPort: 40100, rtcMaxPort: 40999 });
+    expect(() => loadConfig({ RTC_BASE_PORT: '0', TURN_SECRET: 's'.repeat(16), TURN_MIN_PORT: '40500', TURN_MAX_PORT: '40600' })).toThrow(/TURN_MIN_PORT/);
+    expect(() => loadConfig({ RTC_BASE_PORT: '1' })).toThrow(/RTC_BASE_PORT.*an integer from 1024/);
+  });
+
   it('makes the server exit with code 2 and one line naming the variable', () => {
     const root = path.resolve(__dirname, '../..');
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {

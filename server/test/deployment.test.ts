@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SETTINGS } from '../src/config';
-import { startTestServer } from './helpers/test-server';
-import { startTestCoturn } from './helpers/coturn';
+import { startTestServer } from '../../testkit/server';
+import { startTestCoturn } from '../../testkit/coturn';
 
 const root = path.resolve(__dirname, '../..');
 const dclint = (file: string) =>
@@ -67,7 +67,7 @@ describe('docker compose', () => {
           resolve({ status: error ? Number(error.code ?? 1) : 0, stderr }),
         );
       });
-    const server = await startTestServer({}, 20);
+    const server = await startTestServer({});
     const port = new URL(server.baseUrl).port;
     expect((await check('sfu', { HTTP_HOST: '0.0.0.0', HTTP_PORT: port })).status).toBe(0);
     await server.close();

@@ -12,16 +12,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { buildApp } from '../src/app';
 import { WorkerPool } from '../src/media/worker-pool';
 import type { RoomDirectory } from '../src/rooms/room-directory';
-import { testConfig } from './helpers/media';
+import { testConfig } from '../../testkit/config';
 import { recordingLog, type RecordingLog } from './helpers/recording-log';
 import { startMediaPair, consumerPacketCount, type MediaPair } from './helpers/media-pair';
 import { frameArbitrary, type FrameMix } from './helpers/fuzz-arbitraries';
 import { FuzzSocket, type FuzzTargets } from './helpers/fuzz-socket';
-import { until } from './helpers/room-fixture';
+import { until } from '../../testkit/until';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1_000_010);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
@@ -30,7 +31,6 @@ const MAX_FUZZ_SECONDS = 25;
 const MAX_MESSAGE_BYTES = 65_536;
 const MAX_MEDIA_GAP_MS = 500;
 const MAX_HEAP_GROWTH_MB = 30;
-const PORT_OFFSET = 7;
 
 const ENV = {
   ALLOW_PLAIN_TRANSPORTS: 'true',
@@ -67,7 +67,7 @@ const room = `fuzz-media-${process.pid}`;
 
 beforeAll(async () => {
   log = recordingLog();
-  const config = testConfig(ENV, PORT_OFFSET);
+  const config = testConfig(ENV);
   pool = await WorkerPool.create(config.media, log.log);
   ({ app, directory } = await buildApp({ config, log: log.log, pool }));
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -107,7 +107,7 @@ function watchMedia(problems: string[]): { stop(): Promise<{ probes: number; max
   const loop = (async () => {
     const last = pair.sides.map(() => ({ count: -1, at: performance.now() }));
     while (running) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
       for (const [i, side] of pair.sides.entries()) {
         try {
           const count = await consumerPacketCount(side);
@@ -145,7 +145,7 @@ function watchHealth(problems: string[]): { stop(): Promise<{ checks: number; sl
         const body = (await response.json()) as { status: string };
         if (response.status !== 200 || body.status !== 'ok') problems.push(`/healthz ${response.status} ${JSON.stringify(body)}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
     }
   })();
   return {
@@ -217,12 +217,12 @@ describe('protocol fuzzing', () => {
       await side.peer.request('getStats', { id: side.producerId });
     }
     const before = await Promise.all(pair.sides.map(consumerPacketCount));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     const after = await Promise.all(pair.sides.map(consumerPacketCount));
 
     for (const { socket } of fuzzers) socket.close();
     // Everything the fuzzers made is released: back to one room holding the two media peers.
-    await until(() => directory.list().length === 1 && directory.get(room)?.peers.size === 2, 5000).catch(() => undefined);
+    await until(() => directory.list().length === 1 && directory.get(room)?.peers.size === 2, { timeoutMs: 5000 }).catch(() => undefined);
     const rooms = directory.list().map((r) => `${r.name}:${r.peers.size}`);
     const heapAfter = heapMb();
     const rssAfter = process.memoryUsage().rss / 2 ** 20;

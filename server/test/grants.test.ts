@@ -3,9 +3,9 @@
  * same request with the grant succeeds, and a peer that may not subscribe gets no media pushed to it.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './helpers/test-server';
-import { TestPeer } from './helpers/test-peer';
-import { AUTH_ENV, tokenFor } from './helpers/tokens';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { TestPeer } from '../../testkit/test-peer';
+import { AUTH_ENV, tokenFor } from '../../testkit/tokens';
 import type { VideoGrant } from '../src/auth/grants';
 
 let server: TestServer;
@@ -13,7 +13,7 @@ const peers: TestPeer[] = [];
 let seq = 0;
 
 beforeAll(async () => {
-  server = await startTestServer(AUTH_ENV, 1);
+  server = await startTestServer(AUTH_ENV);
 });
 afterEach(() => {
   for (const p of peers.splice(0)) p.close();

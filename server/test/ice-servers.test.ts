@@ -7,10 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { portBlock } from './helpers/ports';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { iceServersFor, turnCredential } from '../src/turn/credentials';
-import { startTestServer, type TestServer } from './helpers/test-server';
-import { TestPeer } from './helpers/test-peer';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { TestPeer } from '../../testkit/test-peer';
+import { OS_CHOSEN_PORTS_ENV } from '../../testkit/ports';
+import { waitUntilUp } from '../../testkit/server-process';
 
 const SECRET = 'a-test-secret-of-enough-length-1234';
 const TURN_URLS = 'turn:127.0.0.1:3478?transport=udp,turn:127.0.0.1:3478?transport=tcp,turns:localhost:5349?transport=tcp';
@@ -38,7 +40,7 @@ describe('iceServers from a real server', () => {
   let server: TestServer;
   const peers: TestPeer[] = [];
   beforeAll(async () => {
-    server = await startTestServer({ TURN_URLS, TURN_SECRET: SECRET, TURN_CREDENTIAL_TTL: '3600', STUN_URLS: 'stun:127.0.0.1:3478' }, 0);
+    server = await startTestServer({ TURN_URLS, TURN_SECRET: SECRET, TURN_CREDENTIAL_TTL: '3600', STUN_URLS: 'stun:127.0.0.1:3478' });
   });
   afterAll(async () => {
     for (const peer of peers) peer.close();
@@ -70,7 +72,7 @@ describe('iceServers from a real server', () => {
     peers.push(peer);
     const joined = await peer.join('ice-room-2', 'C');
     const transport = await peer.createSendTransport();
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // the expiry has one-second resolution
+    await sleep(1100); // the expiry has one-second resolution
     const restarted = await peer.request('restartIce', { transportId: transport.id });
     const fresh = restarted.iceServers.find((s) => s.username)!;
     const old = joined.iceServers.find((s) => s.username)!;
@@ -82,17 +84,16 @@ describe('iceServers from a real server', () => {
 
   it('the secret is never logged, not even at debug level, while peers join and restart ICE', async () => {
     const root = path.resolve(__dirname, '../..');
-    const port = portBlock() + 47;
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
       cwd: root,
-      env: { ...process.env, TURN_URLS, TURN_SECRET: SECRET, LOG_LEVEL: 'trace', MEDIASOUP_LOG_LEVEL: 'debug', HTTP_PORT: String(port), MEDIASOUP_NUM_WORKERS: '1', RTC_BASE_PORT: String(portBlock() + 46) },
+      env: { ...process.env, TURN_URLS, TURN_SECRET: SECRET, LOG_LEVEL: 'trace', MEDIASOUP_LOG_LEVEL: 'debug', ...OS_CHOSEN_PORTS_ENV, MEDIASOUP_NUM_WORKERS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
-      for (let i = 0; i < 200 && !output.includes('Confero is up'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      const port = await waitUntilUp(child, () => output);
       const peer = await TestPeer.connect(`ws://127.0.0.1:${port}/ws`);
       peers.push(peer);
       const joined = await peer.join('log-room', 'L');
@@ -100,7 +101,7 @@ describe('iceServers from a real server', () => {
       await peer.request('restartIce', { transportId: transport.id });
       await peer.raw('join', { nonsense: SECRET }); // even a bad request quoting it
       peer.close();
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       expect(output).toContain('browsers get these ICE servers');
       expect(output).toContain(joined.peerId);
       expect(output).not.toContain(SECRET);
@@ -112,7 +113,7 @@ describe('iceServers from a real server', () => {
   });
 
   it('a server without TURN/STUN settings gives an empty list', async () => {
-    const plain = await startTestServer({}, 5);
+    const plain = await startTestServer({});
     try {
       const peer = await TestPeer.connect(plain.wsUrl);
       peers.push(peer);

@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import https from 'node:https';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { TokenBucket } from '../src/limits/token-bucket';
@@ -13,9 +14,9 @@ import { buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { WorkerPool } from '../src/media/worker-pool';
 import { PROTOCOL_VERSION, type Response } from '../../protocol/src';
-import { startTestServer, type TestServer } from './helpers/test-server';
-import { TestPeer } from './helpers/test-peer';
-import { silentLog, testConfig } from './helpers/media';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { TestPeer } from '../../testkit/test-peer';
+import { silentLog, testConfig } from '../../testkit/config';
 
 function fakeClock(): { now: () => number; advance(ms: number): void } {
   let t = 1_000;
@@ -141,7 +142,7 @@ async function connect(url: string, forwardedFor?: string): Promise<{ ws: WebSoc
 
 /** The socket stayed open for `ms` (a refused one is closed right after the handshake). */
 async function staysOpen(socket: { closed: Promise<unknown> }, ms = 300): Promise<boolean> {
-  return Promise.race([socket.closed.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), ms))]);
+  return Promise.race([socket.closed.then(() => false), sleep(ms, true)]);
 }
 
 const joinData = (room: string, rtpCapabilities: unknown = {}) => ({ protocolVersion: PROTOCOL_VERSION, room, displayName: 'x', rtpCapabilities });
@@ -152,7 +153,7 @@ describe('per-socket request rate', () => {
 
   beforeAll(async () => {
     // Built by hand (not startTestServer) to read what the server logs.
-    const config = testConfig({ WS_RATE_PER_SECOND: '5', WS_RATE_BURST: '10', WS_RATE_CLOSE_AFTER: '20', EMPTY_ROOM_GRACE_MS: '200' }, 40);
+    const config = testConfig({ WS_RATE_PER_SECOND: '5', WS_RATE_BURST: '10', WS_RATE_CLOSE_AFTER: '20', EMPTY_ROOM_GRACE_MS: '200' });
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
         for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
@@ -222,7 +223,7 @@ describe('per-socket request rate', () => {
     // 10 in a burst, then 5 a second for 2 s: within burst + rate throughout.
     const answers = await Promise.all(Array.from({ length: 10 }, () => calm.raw('getRouterRtpCapabilities', {})));
     for (let i = 0; i < 8; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
       answers.push(await calm.raw('getRouterRtpCapabilities', {}));
     }
     expect(answers.filter((a) => !a.ok)).toEqual([]);
@@ -236,8 +237,8 @@ describe('joins per client address', () => {
   const sockets: TestPeer[] = [];
   beforeAll(async () => {
     [direct, proxied] = await Promise.all([
-      startTestServer({ JOINS_PER_IP_PER_MINUTE: '3' }, 41),
-      startTestServer({ JOINS_PER_IP_PER_MINUTE: '1', TRUST_PROXY: '127.0.0.1' }, 42),
+      startTestServer({ JOINS_PER_IP_PER_MINUTE: '3' }),
+      startTestServer({ JOINS_PER_IP_PER_MINUTE: '1', TRUST_PROXY: '127.0.0.1' }),
     ]);
   });
   afterEach(() => {
@@ -293,7 +294,7 @@ describe('rooms per node', () => {
   let server: TestServer;
   const peers: TestPeer[] = [];
   beforeAll(async () => {
-    server = await startTestServer({ MAX_ROOMS: '2', EMPTY_ROOM_GRACE_MS: '0' }, 43);
+    server = await startTestServer({ MAX_ROOMS: '2', EMPTY_ROOM_GRACE_MS: '0' });
   });
   afterAll(async () => {
     for (const p of peers) p.close();
@@ -327,7 +328,7 @@ describe('WebSocket connections per node and per address', () => {
   let server: TestServer;
   const open: { ws: WebSocket; closed: Promise<{ code: number; reason: string }> }[] = [];
   beforeAll(async () => {
-    server = await startTestServer({ MAX_WS_CONNECTIONS: '4', MAX_WS_CONNECTIONS_PER_IP: '2', TRUST_PROXY: '127.0.0.1' }, 44);
+    server = await startTestServer({ MAX_WS_CONNECTIONS: '4', MAX_WS_CONNECTIONS_PER_IP: '2', TRUST_PROXY: '127.0.0.1' });
   });
   afterAll(async () => {
     for (const s of open) s.ws.close();
@@ -349,7 +350,7 @@ describe('WebSocket connections per node and per address', () => {
     const leaving = open.shift()!;
     leaving.ws.close();
     await leaving.closed;
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the server's own close handler runs
+    await sleep(100); // the server's own close handler runs
     const next = await connect(server.wsUrl, '198.51.100.3');
     open.push(next);
     expect(await staysOpen(next)).toBe(true);
@@ -365,7 +366,7 @@ describe('WebSocket connections per node and per address', () => {
 describe('HTTP rate limit and security headers', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ HTTP_RATE_PER_MINUTE: '5' }, 45);
+    server = await startTestServer({ HTTP_RATE_PER_MINUTE: '5' });
   });
   afterAll(() => server?.close());
 
@@ -412,7 +413,7 @@ describe('HTTP rate limit and security headers', () => {
   });
 
   it('sends HSTS when serving HTTPS', async () => {
-    const tlsServer = await startTestServer({ HTTPS_CERT: 'self-signed' }, 46);
+    const tlsServer = await startTestServer({ HTTPS_CERT: 'self-signed' });
     try {
       const base = tlsServer.baseUrl.replace('http://', 'https://');
       // The self-signed certificate is not what this test is about: accept it.

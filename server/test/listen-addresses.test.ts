@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
 import { planListenAddresses, primaryAddress, readHostNetwork, type HostNetwork } from '../src/media/listen-addresses';
-import { startTestServer, type TestServer } from './helpers/test-server';
-import { TestPeer } from './helpers/test-peer';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { TestPeer } from '../../testkit/test-peer';
 
 const iface = (address: string, family: 'IPv4' | 'IPv6', internal = false): os.NetworkInterfaceInfo =>
   ({ address, family, internal, netmask: '', mac: '', cidr: null, ...(family === 'IPv6' ? { scopeid: 0 } : {}) }) as os.NetworkInterfaceInfo;
@@ -100,7 +100,7 @@ describe('ICE candidates from a real worker listening on 0.0.0.0', () => {
   it('carry this host\'s primary address, on UDP and TCP', async () => {
     const expected = primaryAddress(readHostNetwork(), 4);
     expect(expected, 'this machine has a non-loopback IPv4 address').toBeDefined();
-    server = await startTestServer({ RTC_LISTEN_IP: '0.0.0.0' }, 10);
+    server = await startTestServer({ RTC_LISTEN_IP: '0.0.0.0' });
     const peer = await TestPeer.connect(server.wsUrl);
     peers.push(peer);
     await peer.join('announce-room', 'A');
@@ -109,7 +109,8 @@ describe('ICE candidates from a real worker listening on 0.0.0.0', () => {
     expect(candidates.map((c) => c.protocol).sort()).toEqual(['tcp', 'udp']);
     for (const candidate of candidates) {
       expect(candidate.address).toBe(expected);
-      expect(candidate.port).toBe(server.config.media.rtcBasePort);
+      const ports = server.pool.slots[0]!.ports[0]!;
+      expect(candidate.port).toBe(candidate.protocol === 'udp' ? ports.udp : ports.tcp);
     }
   });
 });

@@ -5,18 +5,18 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { portBlock } from './helpers/ports';
+import { OS_CHOSEN_PORTS_ENV } from '../../testkit/ports';
+import { waitUntilUp } from '../../testkit/server-process';
 
 const root = path.resolve(__dirname, '../..');
 const server = `${JSON.stringify(process.execPath)} --import tsx server/src/main.ts`;
 
 /** Runs the server until it says it is up, stops it with SIGTERM to its group, returns what it printed. */
 async function runUntilUp(command: string, env: Record<string, string> = {}): Promise<string> {
-  const port = portBlock() + 37;
   const child = spawn('bash', ['-c', command], {
     cwd: root,
     detached: true,
-    env: { ...process.env, HTTP_PORT: String(port), RTC_BASE_PORT: String(port - 1), MEDIASOUP_NUM_WORKERS: '1', TERM: 'xterm-256color', ...env },
+    env: { ...process.env, ...OS_CHOSEN_PORTS_ENV, MEDIASOUP_NUM_WORKERS: '1', TERM: 'xterm-256color', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -24,7 +24,7 @@ async function runUntilUp(command: string, env: Record<string, string> = {}): Pr
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
-    for (let i = 0; i < 200 && !output.includes('Confero is up'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitUntilUp(child, () => output);
     expect(output).toContain('Confero is up');
     process.kill(-child.pid!, 'SIGTERM');
     await exited;

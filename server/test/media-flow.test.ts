@@ -5,9 +5,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { types as clientTypes } from 'mediasoup-client';
-import { startTestServer, type TestServer } from './helpers/test-server';
-import { TestPeer } from './helpers/test-peer';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { TestPeer } from '../../testkit/test-peer';
 import { headerLength, randomSrtpParameters, SrtpSession, SUITE } from './helpers/srtp';
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
@@ -16,7 +17,7 @@ let server: TestServer;
 const cleanups: (() => void)[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({}, 10);
+  server = await startTestServer({});
 });
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
@@ -81,7 +82,7 @@ async function publishOpus(b: Bot & { sendTransportId?: string }, ssrc: number):
 async function stream(b: Bot, ssrc: number, packets: number, level: number | ((seq: number) => number)): Promise<void> {
   for (let seq = 1; seq <= packets; seq++) {
     b.socket.send(rtpPacket(seq, ssrc, 100, typeof level === 'number' ? level : level(seq)), b.sendTo.port, b.sendTo.ip);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
 }
 
@@ -97,7 +98,7 @@ describe('media flow', () => {
     await alice.peer.request('resumeConsumer', { consumerId: toAlice.consumerId });
 
     await Promise.all([stream(alice, 0x1111, 50, 20), stream(bob, 0x2222, 50, 20)]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
 
     const ssrcOf = (n: typeof toBob): number => n.rtpParameters.encodings![0]!.ssrc!;
     const bobGot = bob.received.filter(isRtp).filter((m) => m.readUInt32BE(8) === ssrcOf(toBob));
@@ -124,11 +125,11 @@ describe('media flow', () => {
     const producerId = await publishOpus(alice, 0x3333);
     const note = await bob.peer.waitFor('newConsumer', (d) => d.producerId === producerId);
     await stream(alice, 0x3333, 20, 30);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await sleep(150);
     expect(bob.received.filter(isRtp)).toHaveLength(0);
     await bob.peer.request('resumeConsumer', { consumerId: note.consumerId });
     await stream(alice, 0x3333, 20, 30);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await sleep(150);
     expect(bob.received.filter(isRtp).length).toBeGreaterThan(10);
   });
 
@@ -190,9 +191,9 @@ describe('plain transports with SRTP', () => {
       // Packets 41–60 are protected with a key the server does not know: it must drop them.
       const session = seq <= 40 ? protect : forged;
       socket.send(session.protect(rtpPacket(seq, 0x6666, 100)), send.port!, send.ip!);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
 
     const ssrc = consumer.rtpParameters.encodings![0]!.ssrc!;
     const rtp = received.filter(isRtp).filter((m) => m.readUInt32BE(8) === ssrc);

@@ -7,9 +7,9 @@
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../protocol/src';
-import { startTestServer, type TestServer } from './helpers/test-server';
-import { TestPeer } from './helpers/test-peer';
-import { until } from './helpers/room-fixture';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { TestPeer } from '../../testkit/test-peer';
+import { until } from '../../testkit/until';
 
 interface Sample {
   name: string;
@@ -74,7 +74,7 @@ async function peer(room?: string, name = 'peer', on: TestServer = server): Prom
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ MEDIASOUP_NUM_WORKERS: '2' }, 0);
+  server = await startTestServer({ MEDIASOUP_NUM_WORKERS: '2' });
 });
 afterEach(async () => {
   for (const p of peers.splice(0)) p.close();
@@ -224,7 +224,7 @@ describe('/metrics', () => {
   });
 
   it('keeps the metrics of two apps in one process apart', async () => {
-    const other = await startTestServer({}, 2);
+    const other = await startTestServer({});
     try {
       const otherBefore = await scrape(other);
       await peer(freshRoom(), 'only-here');
@@ -249,7 +249,7 @@ describe('/metrics', () => {
 
   it('with METRICS_TOKEN, answers only a scrape that carries it as a bearer token', async () => {
     const token = 'scrape-token-0123456789';
-    const guarded = await startTestServer({ METRICS_TOKEN: token }, 4);
+    const guarded = await startTestServer({ METRICS_TOKEN: token });
     try {
       const url = `${guarded.baseUrl}/metrics`;
       for (const authorization of [undefined, 'Bearer wrong-token-0123456789', `Basic ${token}`, token, `Bearer ${token}x`]) {

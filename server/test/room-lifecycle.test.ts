@@ -3,11 +3,13 @@
  * isolation between rooms, concurrent creation, the peer limit and a worker dying under a room.
  */
 import { describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '../../protocol/src';
-import { until, useRoomFixture } from './helpers/room-fixture';
+import { useRoomFixture } from './helpers/room-fixture';
+import { until } from '../../testkit/until';
 
-const fixture = useRoomFixture({ MAX_PEERS_PER_ROOM: '20', MEDIASOUP_NUM_WORKERS: '2', EMPTY_ROOM_GRACE_MS: '300' }, 20, 'life');
+const fixture = useRoomFixture({ MAX_PEERS_PER_ROOM: '20', MEDIASOUP_NUM_WORKERS: '2', EMPTY_ROOM_GRACE_MS: '300' }, 'life');
 const { peer, freshRoom } = fixture;
 
 describe('room lifecycle', () => {
@@ -47,7 +49,7 @@ describe('room lifecycle', () => {
     const router = fixture.server.directory.get(room)!.router;
     await a.request('leave', {});
     await a.join(room, 'A again');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     expect(router.closed).toBe(false);
     expect(fixture.server.directory.get(room)!.router).toBe(router);
   });
@@ -62,7 +64,7 @@ describe('room lifecycle', () => {
     await c.publish('mic');
     await a.createRecvTransport();
     await a.waitFor('newConsumer');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     expect(b.notifications.filter((n) => n.method !== 'audioLevels' && n.method !== 'welcome')).toEqual([]);
     expect(b.count('welcome')).toBe(1);
     expect(fixture.server.directory.get(one)!.router.id).not.toBe(fixture.server.directory.get(two)!.router.id);

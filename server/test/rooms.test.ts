@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { useRoomFixture } from './helpers/room-fixture';
 
-const fixture = useRoomFixture({ MAX_PEERS_PER_ROOM: '25', MAX_PRODUCERS_PER_PEER: '3' }, 0, 'room');
+const fixture = useRoomFixture({ MAX_PEERS_PER_ROOM: '25', MAX_PRODUCERS_PER_PEER: '3' }, 'room');
 const { peer, freshRoom } = fixture;
 
 describe('join', () => {

@@ -5,7 +5,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { portBlock } from './helpers/ports';
+import { OS_CHOSEN_PORTS_ENV } from '../../testkit/ports';
+import { waitUntilUp } from '../../testkit/server-process';
+import { until } from '../../testkit/until';
 
 const root = path.resolve(__dirname, '../..');
 const major = (version: string) => Number(version.replace(/^v/, '').split('.')[0]);
@@ -28,20 +30,25 @@ describe('Node runtime', () => {
   });
 
   it('the server started by `npm start` runs on Node 22 or newer', async () => {
-    const port = portBlock() + 49;
-    server = spawn('npm', ['start'], {
+    // LOG_LEVEL info: the start-up line says which port the OS gave it.
+    const child = spawn('npm', ['start'], {
       cwd: root,
       detached: true,
-      stdio: 'ignore',
-      env: { ...process.env, HTTP_PORT: String(port), MEDIASOUP_NUM_WORKERS: '1', RTC_BASE_PORT: String(portBlock() + 48), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...OS_CHOSEN_PORTS_ENV, MEDIASOUP_NUM_WORKERS: '1', LOG_LEVEL: 'info' },
     });
-    let health: { status: string; node: string } | undefined;
-    for (let i = 0; i < 200 && !health; i++) {
-      health = await fetch(`http://127.0.0.1:${port}/healthz`)
-        .then((res) => res.json() as Promise<{ status: string; node: string }>)
-        .catch(() => undefined);
-      if (!health) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    server = child;
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const port = await waitUntilUp(child, () => output);
+    const health = await until(
+      () =>
+        fetch(`http://127.0.0.1:${port}/healthz`)
+          .then((res) => res.json() as Promise<{ status: string; node: string }>)
+          .catch(() => undefined),
+      { timeoutMs: 20_000, intervalMs: 100, what: '/healthz answers' },
+    ).catch(() => undefined);
     expect(health?.status).toBe('ok');
     expect(major(health!.node)).toBeGreaterThanOrEqual(22);
   });

@@ -7,28 +7,28 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { portBlock } from './helpers/ports';
-import { TestPeer } from './helpers/test-peer';
-import { startTestServer } from './helpers/test-server';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TestPeer } from '../../testkit/test-peer';
+import { startTestServer } from '../../testkit/server';
 import { PROTOCOL_VERSION } from '../../protocol/src';
+import { OS_CHOSEN_PORTS_ENV } from '../../testkit/ports';
+import { waitUntilUp } from '../../testkit/server-process';
 
 const root = path.resolve(__dirname, '../..');
 
-// Each case its own pair of ports (HTTP, and the worker's RTC port just below it).
 const cases = [
-  { signal: 'SIGINT', to: 'group', offset: 44 },
-  { signal: 'SIGTERM', to: 'group', offset: 42 },
-  { signal: 'SIGINT', to: 'process', offset: 35 },
-  { signal: 'SIGTERM', to: 'process', offset: 33 },
+  { signal: 'SIGINT', to: 'group' },
+  { signal: 'SIGTERM', to: 'group' },
+  { signal: 'SIGINT', to: 'process' },
+  { signal: 'SIGTERM', to: 'process' },
 ] as const;
 
 describe('shutdown on a signal', () => {
-  it.each(cases)('$signal to the $to: peers are told shutdown, exit 0, no error logged', async ({ signal, to, offset }) => {
-    const port = portBlock() + offset;
+  it.each(cases)('$signal to the $to: peers are told shutdown, exit 0, no error logged', async ({ signal, to }) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
       cwd: root,
       detached: true, // its own process group, like a shell job
-      env: { ...process.env, HTTP_PORT: String(port), RTC_BASE_PORT: String(port - 1), MEDIASOUP_NUM_WORKERS: '1', LOG_LEVEL: 'info' },
+      env: { ...process.env, ...OS_CHOSEN_PORTS_ENV, MEDIASOUP_NUM_WORKERS: '1', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -36,14 +36,14 @@ describe('shutdown on a signal', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      for (let i = 0; i < 200 && !output.includes('Confero is up'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      const port = await waitUntilUp(child, () => output);
       const peer = await TestPeer.connect(`ws://127.0.0.1:${port}/ws`);
       await peer.join('shutdown-room', 'S');
       const stoppedAt = Date.now();
       process.kill(to === 'group' ? -child.pid! : child.pid!, signal);
       const closed = await peer.waitFor('roomClosed', () => true, 10_000);
       expect(closed.reason, output).toBe('shutdown');
-      const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), 10_000))]);
+      const code = await Promise.race([exited, sleep(10_000, 'timeout')]);
       expect(code, output).toBe(0);
       expect(Date.now() - stoppedAt).toBeLessThan(10_000);
       peer.close();
@@ -58,7 +58,7 @@ describe('shutdown on a signal', () => {
 
 describe('draining', () => {
   it('once shutdown starts, joins are refused with a reason and /readyz answers 503', async () => {
-    const server = await startTestServer({ MEDIASOUP_NUM_WORKERS: '1' }, 30);
+    const server = await startTestServer({ MEDIASOUP_NUM_WORKERS: '1' });
     try {
       const inside = await TestPeer.connect(server.wsUrl);
       await inside.join('drain-room', 'In');

@@ -6,9 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
-import { portBlock } from './helpers/ports';
+import { MEDIA_PORTS } from '../../testkit/ports';
 
 const IP = '127.0.0.1';
 const SSRC = 1111;
@@ -25,7 +26,7 @@ let router: types.Router;
 const listenInfo = (): types.TransportListenInfo => ({
   protocol: 'udp',
   ip: IP,
-  portRange: { min: portBlock() + 60, max: portBlock() + 99 },
+  portRange: MEDIA_PORTS, // mediasoup's choice of a free port
 });
 
 beforeAll(async () => {
@@ -99,11 +100,11 @@ describe('SRTP through the worker', () => {
       header.writeUInt32BE(960 * seq, 4);
       header.writeUInt32BE(SSRC, 8);
       source.send(Buffer.concat([header, payloadOf(seq)]), plainIn.tuple.localPort, IP);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
     // Wait for the intact packets (bounded), then a little longer so a wrongly accepted corrupted one shows.
-    await Promise.race([allIntactDelivered, new Promise((resolve) => setTimeout(resolve, 3000))]);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await Promise.race([allIntactDelivered, sleep(3000)]);
+    await sleep(200);
 
     expect(relayed).toBe(total);
     expect(plaintextOnWire).toBe(0);

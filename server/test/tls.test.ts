@@ -13,9 +13,9 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { generate } from 'selfsigned';
 import { loadTls, selfSigned, type TlsFiles } from '../src/edge/tls';
-import { testConfig } from './helpers/media';
-import { startTestServer, type TestServer } from './helpers/test-server';
-import { httpsGet } from './helpers/https-get';
+import { testConfig } from '../../testkit/config';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { httpsGet } from '../../testkit/https-get';
 
 const tempDirs: string[] = [];
 const savedCacheDir = process.env.CONFERO_CACHE_DIR;
@@ -192,22 +192,6 @@ describe('loadTls', () => {
   });
 });
 
-
-/**
- * startTestServer on this fork's port block; another offset in the block when the WebRtcServer's port is
- * taken (a second vitest run on this machine has forks with the same pool ids, hence the same blocks).
- */
-async function startOnFreeRtcPort(env: Record<string, string>): Promise<TestServer> {
-  const first = Math.floor(Math.random() * 40);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await startTestServer(env, (first + attempt * 7) % 40);
-    } catch (error) {
-      if (attempt >= 8 || !/already in use/i.test(String(error))) throw error;
-    }
-  }
-}
-
 describe('a server on HTTPS_CERT=self-signed', () => {
   let server: TestServer | undefined;
 
@@ -217,7 +201,7 @@ describe('a server on HTTPS_CERT=self-signed', () => {
   });
 
   it('serves /healthz over https and signalling over wss, verified against its own certificate', { timeout: 60_000 }, async () => {
-    server = await startOnFreeRtcPort({ HTTPS_CERT: 'self-signed' });
+    server = await startTestServer({ HTTPS_CERT: 'self-signed' });
     expect(server.baseUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(server.wsUrl).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/ws$/);
     const ca = fs.readFileSync(cachedFiles().certFile, 'utf8');

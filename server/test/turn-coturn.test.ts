@@ -9,11 +9,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { selfSigned } from '../src/edge/tls';
 import { turnCredential } from '../src/turn/credentials';
-import { startTestCoturn, TEST_TURN_SECRET, turnPorts, uclient, waitForLog, type TestCoturn } from './helpers/coturn';
-import { startTestServer, type TestServer } from './helpers/test-server';
-import { TestPeer } from './helpers/test-peer';
+import { startTestCoturn, TEST_TURN_SECRET, freeTurnPorts, uclient, waitForLog, type TestCoturn } from '../../testkit/coturn';
+import { startTestServer, type TestServer } from '../../testkit/server';
+import { TestPeer } from '../../testkit/test-peer';
+import { until } from '../../testkit/until';
 
 let coturn: TestCoturn;
 let server: TestServer;
@@ -28,13 +30,10 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(certDir, 'key.pem'), pems.key);
   coturn = await startTestCoturn({ TURN_TLS_CERT: path.join(certDir, 'cert.pem'), TURN_TLS_KEY: path.join(certDir, 'key.pem') }, ['127.0.0.1']);
   const { port, tlsPort } = coturn.config.turn;
-  server = await startTestServer(
-    {
+  server = await startTestServer({
       TURN_SECRET: TEST_TURN_SECRET,
       TURN_URLS: `turn:127.0.0.1:${port}?transport=udp,turn:127.0.0.1:${port}?transport=tcp,turns:localhost:${tlsPort}?transport=tcp`,
-    },
-    0,
-  );
+  });
   peer = await TestPeer.connect(server.wsUrl);
   const joined = await peer.join('turn-room', 'T');
   const turn = joined.iceServers.find((s) => s.username)!;
@@ -107,15 +106,13 @@ describe('npm run turn', () => {
   // Its files go to the project cache (~/.cache/confero/turn/<port>): CONFERO_CACHE_DIR would also move
   // the worker cache and make set-up rebuild the worker.
   it('starts coturn from the Confero environment and stops it on Ctrl-C', { timeout: 60_000 }, async () => {
-    const { port, minPort, maxPort } = turnPorts().spare;
+    const { port, minPort, maxPort } = await freeTurnPorts();
     const child = run({ TURN_SECRET: TEST_TURN_SECRET, TURN_PORT: String(port), TURN_MIN_PORT: String(minPort), TURN_MAX_PORT: String(maxPort) });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
     try {
-      for (let waited = 0; !out.includes('confero turn: coturn listening') && waited < 30_000; waited += 100) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await until(() => out.includes('confero turn: coturn listening'), { timeoutMs: 30_000, intervalMs: 100, what: () => `coturn is listening:\n${out}` });
       expect(out).toContain(`confero turn: coturn listening on 127.0.0.1 port ${port} (udp+tcp)`);
       const result = await uclient('127.0.0.1', port, issued.username, issued.credential);
       expect(result.received, result.output.slice(-300)).toBeGreaterThan(0);
@@ -123,7 +120,7 @@ describe('npm run turn', () => {
     } finally {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       process.kill(-child.pid!, 'SIGINT');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      await Promise.race([exited, sleep(10_000)]);
     }
     expect(child.exitCode !== null || child.signalCode !== null).toBe(true);
   });

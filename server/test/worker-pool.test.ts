@@ -8,13 +8,22 @@ import fs from 'node:fs';
 import * as mediasoup from 'mediasoup';
 import { WorkerPool, type WorkerSlot } from '../src/media/worker-pool';
 import { MEDIA_CODECS } from '../src/media/codecs';
-import { silentLog, testConfig } from './helpers/media';
+import type { Config } from '../src/config';
+import { silentLog, testConfig } from '../../testkit/config';
+import { freePortBlock } from '../../testkit/ports';
+
+type MediaConfig = Config['media'];
 
 let pool: WorkerPool | undefined;
 afterEach(async () => {
   await pool?.close();
   pool = undefined;
 });
+
+/** A config whose workers take fixed ports RTC_BASE_PORT + i, from a block free right now (testkit/ports.ts). */
+async function fixedPortConfig(workers: number): Promise<MediaConfig> {
+  return testConfig({ MEDIASOUP_NUM_WORKERS: String(workers), RTC_BASE_PORT: String(await freePortBlock(workers)) }).media;
+}
 
 function alive(pid: number): boolean {
   try {
@@ -63,7 +72,7 @@ describe('WorkerPool', () => {
   });
 
   it('gives WebRtcTransports ICE candidates on the configured IP and per-worker ports, UDP preferred', async () => {
-    const config = testConfig({ MEDIASOUP_NUM_WORKERS: '2' }, 10).media;
+    const config = await fixedPortConfig(2);
     pool = await WorkerPool.create(config, silentLog);
     for (const slot of pool.slots) {
       const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
@@ -75,11 +84,33 @@ describe('WorkerPool', () => {
         { protocol: 'tcp', address: '127.0.0.1', port },
       ]);
       expect(transport.iceCandidates[0]!.priority).toBeGreaterThan(transport.iceCandidates[1]!.priority);
+      expect(slot.ports).toEqual([{ ip: '127.0.0.1', udp: port, tcp: port }]);
     }
   });
 
+  it('with RTC_BASE_PORT=0 lets mediasoup pick free ports in RTC_MIN_PORT..RTC_MAX_PORT, and reports the ones bound', async () => {
+    const config = testConfig({ MEDIASOUP_NUM_WORKERS: '2', RTC_BASE_PORT: '0' }).media;
+    pool = await WorkerPool.create(config, silentLog);
+    for (const slot of pool.slots) {
+      const dump = await slot.webRtcServer.dump();
+      expect(slot.ports).toEqual([{ ip: '127.0.0.1', udp: dump.udpSockets[0]!.port, tcp: dump.tcpServers[0]!.port }]);
+      for (const port of [slot.ports[0]!.udp, slot.ports[0]!.tcp]) {
+        expect(port).toBeGreaterThanOrEqual(config.rtcMinPort);
+        expect(port).toBeLessThanOrEqual(config.rtcMaxPort);
+      }
+      const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+      const transport = await router.createWebRtcTransport({ webRtcServer: slot.webRtcServer });
+      const candidates = transport.iceCandidates.map((c) => ({ protocol: c.protocol, port: c.port }));
+      expect(candidates).toEqual([
+        { protocol: 'udp', port: slot.ports[0]!.udp },
+        { protocol: 'tcp', port: slot.ports[0]!.tcp },
+      ]);
+    }
+    expect(new Set(pool.slots.map((slot) => slot.ports[0]!.udp)).size).toBe(2);
+  });
+
   it('announces RTC_ANNOUNCED_ADDRESS in candidates while listening on the local IP', async () => {
-    pool = await WorkerPool.create(testConfig({ RTC_ANNOUNCED_ADDRESS: '203.0.113.7' }, 20).media, silentLog);
+    pool = await WorkerPool.create(testConfig({ RTC_ANNOUNCED_ADDRESS: '203.0.113.7' }).media, silentLog);
     const slot = pool.leastLoaded();
     const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
     const transport = await router.createWebRtcTransport({ webRtcServer: slot.webRtcServer });
@@ -87,7 +118,7 @@ describe('WorkerPool', () => {
   });
 
   it('places routers on the least-loaded worker', async () => {
-    pool = await WorkerPool.create(testConfig({ MEDIASOUP_NUM_WORKERS: '2' }, 30).media, silentLog);
+    pool = await WorkerPool.create(testConfig({ MEDIASOUP_NUM_WORKERS: '2' }).media, silentLog);
     const first = pool.leastLoaded();
     const router = await first.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
     expect(first.routers).toBe(1);
@@ -98,7 +129,7 @@ describe('WorkerPool', () => {
   });
 
   it('closes its worker processes before close() resolves, freeing the ports', async () => {
-    const config = testConfig({ MEDIASOUP_NUM_WORKERS: '2' }, 35).media;
+    const config = await fixedPortConfig(2);
     pool = await WorkerPool.create(config, silentLog);
     const pids = pool.slots.map((s) => s.worker.pid);
     await pool.close();
@@ -108,13 +139,13 @@ describe('WorkerPool', () => {
   });
 
   it('fails clearly when a worker port is already taken', async () => {
-    const config = testConfig({}, 40).media;
+    const config = await fixedPortConfig(1);
     pool = await WorkerPool.create(config, silentLog);
     await expect(WorkerPool.create(config, silentLog)).rejects.toThrow(/cannot listen on 127\.0\.0\.1:\d+ \(udp\+tcp\)/);
   });
 
   it('detects a killed worker and replaces it on the same ports', async () => {
-    const config = testConfig({ MEDIASOUP_NUM_WORKERS: '2' }, 45).media;
+    const config = await fixedPortConfig(2);
     pool = await WorkerPool.create(config, silentLog);
     const victim = pool.slots[1]!;
     const oldPid = victim.worker.pid;

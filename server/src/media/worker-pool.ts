@@ -1,7 +1,9 @@
 /**
  * The pool of mediasoup workers: one C++ process per core by default, each with one WebRtcServer so that
  * all its WebRTC transports share one UDP and one TCP port (base port + worker index). That keeps the
- * firewall/NAT story to two ports per worker instead of a port range.
+ * firewall/NAT story to two ports per worker instead of a port range. With RTC_BASE_PORT=0 mediasoup picks
+ * free ports in RTC_MIN_PORT..RTC_MAX_PORT itself (binding is the claim, so servers sharing a host — test
+ * runs — never collide); the slot then reports the ports it got.
  *
  * A worker that dies is replaced in the same slot (same ports) and `workerDied` is emitted so the layers
  * above can close the rooms it carried and let their peers rejoin. Those rejoins must not wait for the
@@ -23,8 +25,17 @@ export interface WorkerSlot {
   readonly index: number;
   worker: types.Worker;
   webRtcServer: types.WebRtcServer;
+  /** What its WebRtcServer listens on, one entry per listen address, as bound. */
+  readonly ports: ListenPorts[];
   /** Routers currently placed on this worker: the placement load. */
   routers: number;
+}
+
+/** The UDP and TCP port of one listen address (equal unless mediasoup chose them, RTC_BASE_PORT=0). */
+export interface ListenPorts {
+  ip: string;
+  udp: number;
+  tcp: number;
 }
 
 export interface WorkerPoolEvents {
@@ -67,6 +78,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   readonly #config: MediaConfig;
   readonly #log: Logger;
   readonly #slots: (WorkerSlot | undefined)[];
+  /** The ports each slot's first worker bound: its replacements take the same ones. */
+  readonly #ports: (ListenPorts[] | undefined)[];
   #closed = false;
 
   private constructor(config: MediaConfig, log: Logger) {
@@ -74,6 +87,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     this.#config = config;
     this.#log = log;
     this.#slots = new Array(config.numWorkers).fill(undefined);
+    this.#ports = new Array(config.numWorkers).fill(undefined);
   }
 
   static async create(config: MediaConfig, log: Logger): Promise<WorkerPool> {
@@ -133,13 +147,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return this.leastLoaded();
   }
 
-  /** UDP/TCP port of the WebRtcServer of worker `index`. */
-  portOf(index: number): number {
-    return this.#config.rtcBasePort + index;
-  }
-
   async #spawn(index: number): Promise<WorkerSlot> {
-    const port = this.portOf(index);
+    const known = this.#ports[index];
     // The wrapper puts the worker in its own session: signals to our process group (Ctrl-C, a supervisor
     // stopping the group) must not kill the workers before the server has told its peers `shutdown`.
     process.env.CONFERO_MEDIASOUP_WORKER = this.#config.workerBin ?? mediasoup.workerBin;
@@ -151,20 +160,25 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     dropMediasoupSignalHandlers();
     let webRtcServer: types.WebRtcServer;
     try {
-      webRtcServer = await worker.createWebRtcServer({ listenInfos: webRtcListenInfos(this.#config.listen, port) });
+      webRtcServer = await worker.createWebRtcServer({ listenInfos: webRtcListenInfos(this.#config, index, known) });
     } catch (error) {
       worker.close();
-      const where = this.#config.listen.map((entry) => hostPort(entry.ip, port)).join(' and ');
+      const where = this.#config.listen.map((entry, i) => listenPlace(this.#config, entry.ip, index, known?.[i])).join(' and ');
       throw new Error(`worker ${index}: cannot listen on ${where} (udp+tcp): ${String(error)}`);
     }
-    const slot: WorkerSlot = { index, worker, webRtcServer, routers: 0 };
+    const ports = known ?? (await boundPorts(webRtcServer, this.#config.listen));
+    this.#ports[index] = ports;
+    const slot: WorkerSlot = { index, worker, webRtcServer, ports, routers: 0 };
     worker.observer.on('newrouter', (router) => {
       slot.routers++;
       router.observer.once('close', () => slot.routers--);
     });
     worker.once('died', (error) => this.#onDied(slot, error));
-    const candidates = announcedAddresses(this.#config.listen).map((address) => hostPort(address, port));
-    this.#log.info({ worker: index, pid: worker.pid, port }, `mediasoup worker started; ICE candidates carry ${candidates.join(', ')} (udp+tcp)`);
+    const candidates = announcedAddresses(this.#config.listen).map((address, i) => {
+      const { udp, tcp } = ports[i]!;
+      return udp === tcp ? `${hostPort(address, udp)} (udp+tcp)` : `${hostPort(address, udp)} (udp), ${hostPort(address, tcp)} (tcp)`;
+    });
+    this.#log.info({ worker: index, pid: worker.pid, port: ports[0]!.udp }, `mediasoup worker started; ICE candidates carry ${candidates.join(', ')}`);
     return slot;
   }
 
@@ -226,17 +240,36 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 }
 
-/** One UDP and one TCP listen info per listen address, all on the worker's port. */
-function webRtcListenInfos(listen: ListenAddress[], port: number): types.TransportListenInfo[] {
-  return listen.flatMap(({ ip, announcedAddress, ipv6Only }) =>
-    (['udp', 'tcp'] as const).map((protocol) => ({
-      protocol,
-      ip,
-      port,
-      ...(announcedAddress ? { announcedAddress } : {}),
-      ...(ipv6Only ? { flags: { ipv6Only: true } } : {}),
-    })),
+/**
+ * One UDP and one TCP listen info per listen address: on `known` ports (a replacement's), else on the
+ * worker's port RTC_BASE_PORT + index, else (RTC_BASE_PORT=0) on a free port mediasoup picks in the range.
+ */
+function webRtcListenInfos(config: MediaConfig, index: number, known: ListenPorts[] | undefined): types.TransportListenInfo[] {
+  return config.listen.flatMap(({ ip, announcedAddress, ipv6Only }, i) =>
+    (['udp', 'tcp'] as const).map((protocol) => {
+      const port = known?.[i]?.[protocol] ?? (config.rtcBasePort === 0 ? undefined : config.rtcBasePort + index);
+      return {
+        protocol,
+        ip,
+        ...(port === undefined ? { portRange: { min: config.rtcMinPort, max: config.rtcMaxPort } } : { port }),
+        ...(announcedAddress ? { announcedAddress } : {}),
+        ...(ipv6Only ? { flags: { ipv6Only: true } } : {}),
+      };
+    }),
   );
+}
+
+/** `ip:port`, or `ip:(a free port of min–max)` when mediasoup is to choose; for errors. */
+function listenPlace(config: MediaConfig, ip: string, index: number, known: ListenPorts | undefined): string {
+  if (known) return known.udp === known.tcp ? hostPort(ip, known.udp) : `${hostPort(ip, known.udp)}/${known.tcp}`;
+  if (config.rtcBasePort !== 0) return hostPort(ip, config.rtcBasePort + index);
+  return `${ip} (a free port of ${config.rtcMinPort}–${config.rtcMaxPort})`;
+}
+
+/** The ports a WebRtcServer really bound, per listen address (its dump lists sockets in listen-info order). */
+async function boundPorts(webRtcServer: types.WebRtcServer, listen: ListenAddress[]): Promise<ListenPorts[]> {
+  const dump = await webRtcServer.dump();
+  return listen.map(({ ip }, i) => ({ ip, udp: dump.udpSockets[i]!.port, tcp: dump.tcpServers[i]!.port }));
 }
 
 /**

@@ -3,7 +3,7 @@
  * stream and a plain receive transport delivering the other's audio back to that stream's socket.
  */
 import type { types as clientTypes } from 'mediasoup-client';
-import { TestPeer } from './test-peer';
+import { TestPeer } from '../../../testkit/test-peer';
 import { RtpPacer } from './rtp-pacer';
 
 const OPUS_PT = 100;

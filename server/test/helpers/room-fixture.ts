@@ -3,8 +3,8 @@
  * test, and fresh room names so tests never share a room by accident.
  */
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { startTestServer, type TestServer } from './test-server';
-import { TestPeer } from './test-peer';
+import { startTestServer, type TestServer } from '../../../testkit/server';
+import { TestPeer } from '../../../testkit/test-peer';
 
 export interface RoomFixture {
   readonly server: TestServer;
@@ -13,12 +13,12 @@ export interface RoomFixture {
   freshRoom(): string;
 }
 
-export function useRoomFixture(env: Record<string, string>, portOffset: number, prefix: string): RoomFixture {
+export function useRoomFixture(env: Record<string, string>, prefix: string): RoomFixture {
   let server: TestServer | undefined;
   const peers: TestPeer[] = [];
   let seq = 0;
   beforeAll(async () => {
-    server = await startTestServer(env, portOffset);
+    server = await startTestServer(env);
   });
   afterEach(() => {
     for (const p of peers.splice(0)) p.close();
@@ -40,13 +40,4 @@ export function useRoomFixture(env: Record<string, string>, portOffset: number, 
     },
     freshRoom: () => `${prefix}-${process.pid}-${++seq}`,
   };
-}
-
-/** Polls (bounded) until the condition holds. */
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -1,6 +1,6 @@
 /**
  * Chromium switches for browser bots — also the set the client's end-to-end tests use
- * (client/test/helpers/browser.ts imports it) — plus what a load test needs on top: the motion clip as
+ * (testkit/browser.ts imports it) — plus what a load test needs on top: the motion clip as
  * camera, muted output and no certificate checks.
  */
 export const BASE_CHROMIUM_ARGS = [

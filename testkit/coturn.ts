@@ -7,19 +7,29 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { loadConfig, type Config } from '../../src/config';
-import { planCoturn, startCoturn, type CoturnPlan, type RunningCoturn } from '../../src/turn/coturn';
-import { readHostNetwork } from '../../src/media/listen-addresses';
+import { loadConfig, type Config } from '../server/src/config';
+import { planCoturn, startCoturn, type CoturnPlan, type RunningCoturn } from '../server/src/turn/coturn';
+import { readHostNetwork } from '../server/src/media/listen-addresses';
+import { freePortBlock } from './ports';
+import { until } from './until';
 
 export const TEST_TURN_SECRET = 'test-turn-secret-0123456789abcdef';
 
+export interface TurnPorts {
+  port: number;
+  tlsPort: number;
+  minPort: number;
+  maxPort: number;
+}
+
 /**
- * TURN ports per vitest fork, outside every fork's media port block (21000+): the listener, TLS, and a
- * relay range; `spare` is a second set for a second coturn in the same test file.
+ * Free TURN ports (coturn cannot choose its own): the listener and TLS pair, and a relay range of 50,
+ * found free on loopback just before coturn starts (ports.ts names the small race this leaves).
  */
-export function turnPorts(): { port: number; tlsPort: number; minPort: number; maxPort: number; spare: { port: number; minPort: number; maxPort: number } } {
-  const base = 23_000 + Number(process.env.VITEST_POOL_ID ?? '1') * 100;
-  return { port: base, tlsPort: base + 1, minPort: base + 10, maxPort: base + 59, spare: { port: base + 2, minPort: base + 60, maxPort: base + 99 } };
+export async function freeTurnPorts(): Promise<TurnPorts> {
+  const port = await freePortBlock(2);
+  const minPort = await freePortBlock(50);
+  return { port, tlsPort: port + 1, minPort, maxPort: minPort + 49 };
 }
 
 export interface TestCoturn {
@@ -40,7 +50,7 @@ export async function startTestCoturn(
   sfuAddresses: string[],
   prefix: string[] = [],
 ): Promise<TestCoturn> {
-  const ports = turnPorts();
+  const ports = await freeTurnPorts();
   const config = loadConfig({
     RTC_LISTEN_IP: '127.0.0.1',
     TURN_SECRET: TEST_TURN_SECRET,
@@ -98,6 +108,7 @@ export function uclient(host: string, port: number, username: string, password: 
 /** coturn logs asynchronously from its own threads: wait (bounded) until its log matches. */
 export async function waitForLog(coturn: TestCoturn, pattern: string | RegExp, timeoutMs = 5000): Promise<string> {
   const matches = (): boolean => (typeof pattern === 'string' ? coturn.coturn.output().includes(pattern) : pattern.test(coturn.coturn.output()));
-  for (let waited = 0; !matches() && waited < timeoutMs; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  // A log that never matches is the caller's to judge (it asserts on what is returned), not an error here.
+  await until(matches, { timeoutMs }).catch(() => undefined);
   return coturn.coturn.output();
 }

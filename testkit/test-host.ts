@@ -6,19 +6,20 @@
  *
  *   const host = await createTestHost();
  *   await host.firewall(allowOnlyInboundTcp([3000, 40000]));
- *   const server = await startServerInHost(host);
+ *   const server = await startServerInHost(host);   // host-server.ts
  *   … browsers open server.baseUrl …
  *   await server.close(); await host.close();
  *
- * Names: namespace `confero-th-<owner pid>-<n>`, root-side link `cth<subnet hex>h` with alias
- * `confero-th pid=<owner pid>`. Leftovers of crashed runs are recognised by these and removed only when
+ * Names: namespace `confero-th-<owner pid>-<n>`, unique per process; root-side link `cth<subnet hex>h`
+ * (15 characters at most: no room for a pid, but creating it is the atomic claim of its subnet, so two
+ * runs never share one) with alias `confero-th pid=<owner pid>`. The namespace's end of the pair is born
+ * inside it, so deleting the namespace deletes the pair. close(), the process's exit, or a signal ending
+ * it removes what is open; leftovers of crashed runs are recognised by these names and removed only when
  * their owner process is gone; nothing else on the machine is ever touched.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import https from 'node:https';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -268,14 +269,14 @@ export async function stopGroup(child: ChildProcess, graceMs: number): Promise<v
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   killQuietly(-child.pid, 'SIGTERM');
   const timer = setTimeout(() => killQuietly(-child.pid!, 'SIGKILL'), graceMs);
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, graceMs + 2000))]);
+  await Promise.race([exited, sleep(graceMs + 2000)]);
   clearTimeout(timer);
   // The leader may be gone while children of its group linger: make sure the whole group is.
   killQuietly(-child.pid, 'SIGKILL');
 }
 
-// A test file that dies without afterAll: remove what is still open, synchronously (exit handlers cannot wait).
-process.once('exit', () => {
+/** Kills what runs in the still-open hosts and deletes them (and so their veth pairs), synchronously. */
+function removeOpenHosts(): void {
   for (const host of openHosts) {
     try {
       execFileSync('ip', ['netns', 'pids', host.name], { encoding: 'utf8' })
@@ -287,111 +288,17 @@ process.once('exit', () => {
       // best effort; the next run's removeStaleTestHosts() finishes the job
     }
   }
-});
-
-// ── a Confero server on a test host ─────────────────────────────────────────────────────────────────
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-export interface HostServerOptions {
-  /** Fixed ports are fine: the namespace is private. Defaults 3000 and 40000 (the server's own defaults). */
-  httpPort?: number;
-  rtcBasePort?: number;
-  /** How long to wait for /healthz (tsx compiles the server on start; slow on a loaded 2-core machine). */
-  startTimeoutMs?: number;
-  /**
-   * What the server speaks: 'https' when `env` sets HTTPS_CERT (a file pair or `self-signed`), else
-   * 'http'. The /healthz wait accepts any certificate; tests that care check it themselves.
-   */
-  scheme?: 'http' | 'https';
+  openHosts.clear();
 }
 
-export interface HostServer {
-  /** http://ADDRESS:PORT (https:// with HTTPS_CERT) */
-  baseUrl: string;
-  httpPort: number;
-  /** The worker's UDP and TCP port (one worker). */
-  rtcPort: number;
-  process: ChildProcess;
-  /** Everything the server wrote to stdout and stderr so far (for failure messages). */
-  output(): string;
-  close(): Promise<void>;
-}
-
-/** Starts `tsx server/src/main.ts` inside `host` with one worker and waits until /healthz answers 200. */
-export async function startServerInHost(host: TestHost, env: Record<string, string> = {}, options: HostServerOptions = {}): Promise<HostServer> {
-  const httpPort = options.httpPort ?? 3000;
-  const rtcPort = options.rtcBasePort ?? 40000;
-  const bin = path.join(REPO_ROOT, 'node_modules', '.bin');
-  const child = host.spawn(path.join(bin, 'tsx'), ['server/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      // tsx's shebang is `env node`: make that the project's Node 22, as npm scripts do.
-      PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-      HTTP_HOST: host.address,
-      RTC_LISTEN_IP: host.address,
-      HTTP_PORT: String(httpPort),
-      RTC_BASE_PORT: String(rtcPort),
-      MEDIASOUP_NUM_WORKERS: '1',
-      LOG_LEVEL: 'warn',
-      // host.address is not loopback, where a server without AUTH_KEYS refuses to start unless told to run
-      // open: these tests are about connectivity, so open mode — unless the test brings its own keys.
-      ...(env.AUTH_KEYS ? {} : { AUTH_OPEN: 'true' }),
-      ...env,
-    },
-  });
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const scheme = options.scheme ?? (env.HTTPS_CERT ? 'https' : 'http');
-  const baseUrl = `${scheme}://${host.address}:${httpPort}`;
-  const server: HostServer = {
-    baseUrl,
-    httpPort,
-    rtcPort,
-    process: child,
-    output: () => output,
-    close: () => stopGroup(child, 5000),
-  };
-
-  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`Confero server in ${host.name} exited (${child.exitCode ?? child.signalCode}) before it was healthy:\n${output}`);
-    }
-    try {
-      const response = scheme === 'https' ? await httpsGetInsecure(`${baseUrl}/healthz`, 2000) : await plainGet(`${baseUrl}/healthz`, 2000);
-      if (response.status === 200) return server;
-      last = `HTTP ${response.status}: ${response.body}`;
-    } catch (error) {
-      last = String((error as Error).cause ?? error);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  await server.close();
-  throw new Error(`Confero server in ${host.name} not healthy at ${baseUrl}/healthz within ${options.startTimeoutMs ?? 60_000} ms (last: ${last}):\n${output}`);
-}
-
-async function plainGet(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  return { status: response.status, body: await response.text() };
-}
-
-/** GET over https accepting any certificate (a test server's self-signed one is not known before it starts). */
-function httpsGetInsecure(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = https.get(url, { rejectUnauthorized: false, timeout: timeoutMs }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      response.on('error', reject);
-    });
-    request.on('timeout', () => request.destroy(new Error(`timeout after ${timeoutMs} ms`)));
-    request.on('error', reject);
+// A test file that dies without afterAll: remove what is still open (exit handlers cannot wait).
+process.once('exit', removeOpenHosts);
+// Ended by a signal (Ctrl-C on the run), 'exit' does not fire: clean up, then die of that signal as
+// before — unless someone else (the test runner) handles it, then it is theirs to end the process.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  if (process.listenerCount(signal) > 0) continue;
+  process.once(signal, () => {
+    removeOpenHosts();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   });
 }

@@ -4,7 +4,9 @@
  * attributes, and `globalThis.confero.session` for the browser's own WebRTC stats) and the standard media
  * APIs, not through the app's internals. The probes work in Chromium and Firefox alike.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'puppeteer-core';
+import { until } from './until';
 
 export interface RemoteVideo {
   peerId: string;
@@ -37,19 +39,20 @@ export function remoteVideos(page: Page): Promise<RemoteVideo[]> {
 
 /** Polls (bounded) until `check` holds for the page's remote videos. */
 export async function waitForVideos(page: Page, check: (videos: RemoteVideo[]) => boolean, timeoutMs = 20_000): Promise<RemoteVideo[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const videos = await remoteVideos(page);
-    if (check(videos)) return videos;
-    if (Date.now() > deadline) throw new Error(`videos never satisfied the check: ${JSON.stringify(videos)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  let videos: RemoteVideo[] = [];
+  return until(
+    async () => {
+      videos = await remoteVideos(page);
+      return check(videos) && videos;
+    },
+    { timeoutMs, intervalMs: 250, what: () => `the videos satisfy the check (last: ${JSON.stringify(videos)})` },
+  );
 }
 
 /** Frames decoded per remote video over `ms`: > 0 means the video is really playing. */
 export async function framesAdvancing(page: Page, ms = 1500): Promise<Map<string, number>> {
   const before = await remoteVideos(page);
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  await sleep(ms);
   const after = await remoteVideos(page);
   const advanced = new Map<string, number>();
   for (const video of after) {
@@ -95,16 +98,15 @@ export async function waitFramesAdvance(page: Page, keys: string[], minFrames = 
   const frames = async (): Promise<Map<string, number>> =>
     new Map((await remoteVideos(page)).map((v) => [`${v.peerId}:${v.source}`, v.frames]));
   const start = await frames();
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const now = await frames();
-    const lagging = keys.filter((key) => (now.get(key) ?? 0) - (start.get(key) ?? 0) < minFrames);
-    if (lagging.length === 0) return;
-    if (Date.now() > deadline) {
-      throw new Error(`no new frames for ${lagging.join(', ')} within ${timeoutMs} ms (${JSON.stringify([...now])})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  let now = start;
+  const lagging = (): string[] => keys.filter((key) => (now.get(key) ?? 0) - (start.get(key) ?? 0) < minFrames);
+  await until(
+    async () => {
+      now = await frames();
+      return lagging().length === 0;
+    },
+    { timeoutMs, intervalMs: 200, what: () => `new frames for ${lagging().join(', ')} (${JSON.stringify([...now])})` },
+  );
 }
 
 /**
@@ -114,24 +116,25 @@ export async function waitFramesAdvance(page: Page, keys: string[], minFrames = 
  */
 export async function waitVideoPlaying(page: Page, keys: string[], minSeconds = 0.5, timeoutMs = 20_000): Promise<Map<string, number>> {
   const firstPlaying = new Map<string, { at: number; time: number }>();
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const videos = new Map((await remoteVideos(page)).map((v) => [`${v.peerId}:${v.source}`, v]));
-    const now = Date.now();
-    for (const key of keys) {
-      const video = videos.get(key);
-      if (video && video.width > 0 && video.time > 0 && !firstPlaying.has(key)) firstPlaying.set(key, { at: now, time: video.time });
-    }
-    const lagging = keys.filter((key) => {
+  let videos = new Map<string, RemoteVideo>();
+  const lagging = (): string[] =>
+    keys.filter((key) => {
       const first = firstPlaying.get(key);
       return !first || (videos.get(key)?.time ?? 0) - first.time < minSeconds;
     });
-    if (lagging.length === 0) return new Map([...firstPlaying].map(([key, { at }]) => [key, at]));
-    if (now > deadline) {
-      throw new Error(`not playing within ${timeoutMs} ms: ${lagging.join(', ')} (${JSON.stringify([...videos.values()])})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await until(
+    async () => {
+      videos = new Map((await remoteVideos(page)).map((v) => [`${v.peerId}:${v.source}`, v]));
+      const now = Date.now();
+      for (const key of keys) {
+        const video = videos.get(key);
+        if (video && video.width > 0 && video.time > 0 && !firstPlaying.has(key)) firstPlaying.set(key, { at: now, time: video.time });
+      }
+      return lagging().length === 0;
+    },
+    { timeoutMs, intervalMs: 100, what: () => `playing: ${lagging().join(', ')} (${JSON.stringify([...videos.values()])})` },
+  );
+  return new Map([...firstPlaying].map(([key, { at }]) => [key, at]));
 }
 
 export interface CandidateInfo {
@@ -201,10 +204,14 @@ export function selectedCandidatePairs(page: Page): Promise<SelectedPair[]> {
  * has and the caller's assertions say what was not settled.
  */
 export async function settledCandidatePairs(page: Page, timeoutMs = 15_000): Promise<SelectedPair[]> {
-  let pairs = await selectedCandidatePairs(page);
-  for (let waited = 0; pairs.some((p) => p.state !== 'succeeded') && waited < timeoutMs; waited += 250) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    pairs = await selectedCandidatePairs(page);
-  }
+  let pairs: SelectedPair[] = [];
+  // Not settled in time is no error here: the caller's assertions say which pair was not.
+  await until(
+    async () => {
+      pairs = await selectedCandidatePairs(page);
+      return pairs.every((p) => p.state === 'succeeded');
+    },
+    { timeoutMs, intervalMs: 250 },
+  ).catch(() => undefined);
   return pairs;
 }

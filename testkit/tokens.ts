@@ -1,5 +1,5 @@
 /** Access tokens for tests: a key pair for AUTH_KEYS and minting with our minter (TestPeer.join takes the token). */
-import { mintToken, type MintOptions } from '../../src/auth/mint';
+import { mintToken, type MintOptions } from '../server/src/auth/mint';
 
 export const API_KEY = 'test-key';
 export const API_SECRET = 'a-test-secret-that-is-long-enough-1234';

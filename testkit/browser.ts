@@ -7,8 +7,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import puppeteer, { type Browser, type LaunchOptions, type Page } from 'puppeteer-core';
-import { BASE_CHROMIUM_ARGS } from '../../../loadtest/src/bots/browser/chromium-flags';
+import { BASE_CHROMIUM_ARGS } from '../loadtest/src/bots/browser/chromium-flags';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
@@ -109,7 +110,7 @@ export async function launchBrowser(options: LaunchBrowserOptions = {}): Promise
       try {
         // Bounded: a browser that hangs on close must not hang afterAll; kill it instead.
         const closed = browser.close().then(() => true, () => false);
-        const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 15_000).unref());
+        const timeout = sleep(15_000, false, { ref: false });
         if (!(await Promise.race([closed, timeout]))) browser.process()?.kill('SIGKILL');
       } finally {
         fs.rmSync(home, { recursive: true, force: true });

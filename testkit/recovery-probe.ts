@@ -6,6 +6,7 @@
  * delay of the test process. Used by the worker-crash e2e test and by bench/worker-crash.ts.
  */
 import type { Page } from 'puppeteer-core';
+import { until } from './until';
 
 /** Frames a fresh remote video must have shown to count as advancing (more than one keyframe). */
 export const FRAMES_ADVANCING = 3;
@@ -92,15 +93,15 @@ export async function waitRecovered(page: Page, timeoutMs: number): Promise<Page
       if (!probe) throw new Error('armRecoveryProbe was not called on this page');
       return { recoveredAt: probe.recoveredAt, timeline: probe.timeline };
     });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { recoveredAt, timeline } = await read();
-    if (recoveredAt !== undefined) return { recoveredAt, timeline };
-    if (Date.now() > deadline) {
-      throw new Error(`no fresh remote video advancing within ${timeoutMs} ms; page timeline: ${formatTimeline(timeline, timeline[0]?.at ?? 0)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let last: TimelineEvent[] = [];
+  return until(
+    async () => {
+      const { recoveredAt, timeline } = await read();
+      last = timeline;
+      return recoveredAt !== undefined && { recoveredAt, timeline };
+    },
+    { timeoutMs, intervalMs: 100, what: () => `a fresh remote video advances; page timeline: ${formatTimeline(last, last[0]?.at ?? 0)}` },
+  );
 }
 
 /** "+12 roomClosed worker_died, +260 state reconnecting, …" relative to `origin` (ms). */

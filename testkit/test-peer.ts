@@ -16,7 +16,7 @@ import {
   type RequestData,
   type Response,
   type ResponseData,
-} from '../../../protocol/src';
+} from '../protocol/src';
 
 export class TestPeer {
   readonly notifications: Notification[] = [];
