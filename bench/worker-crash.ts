@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer';
 import type { types } from 'mediasoup';
 import { loadConfig } from '../server/src/config';
 import { WorkerPool, type WorkerSlot } from '../server/src/media/worker-pool';

@@ -1,14 +1,14 @@
 /**
- * Test browsers driven by puppeteer-core, with fake camera and microphone: Debian's Chromium (the default)
+ * Test browsers driven by puppeteer, with fake camera and microphone: Debian's Chromium (the default)
  * or Firefox ESR (over WebDriver BiDi). Each participant gets its own incognito-like browser context in
  * one browser process (cheaper than a browser per participant). Profile and $HOME writes go to a temp dir
- * so tests leave nothing behind. puppeteer-core never downloads a browser: both come from Debian.
+ * so tests leave nothing behind. puppeteer never downloads a browser (.puppeteerrc.cjs): both come from Debian.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import puppeteer, { type Browser, type LaunchOptions, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type LaunchOptions, type Page } from 'puppeteer';
 import { BASE_CHROMIUM_ARGS } from '../loadtest/src/bots/browser/chromium-flags';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -5,7 +5,7 @@
  * APIs, not through the app's internals. The probes work in Chromium and Firefox alike.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer';
 import { until } from './until';
 
 export interface RemoteVideo {

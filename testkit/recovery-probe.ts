@@ -5,7 +5,7 @@
  * connected, tracks — and polls its remote videos every 50 ms, so the figures do not carry the polling
  * delay of the test process. Used by the worker-crash e2e test and by bench/worker-crash.ts.
  */
-import type { Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer';
 import { until } from './until';
 
 /** Frames a fresh remote video must have shown to count as advancing (more than one keyframe). */

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer';
 import { startTestServer, type TestServer } from '../../testkit/server';
 import { mintToken } from '../../server/src/auth/mint';
 import type { VideoGrant } from '../../server/src/auth/grants';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer';
 import { startTestServer, type TestServer } from '../../testkit/server';
 import { AUTH_ENV, tokenFor } from '../../testkit/tokens';
 import { launchBrowser, type TestBrowser } from '../../testkit/browser';

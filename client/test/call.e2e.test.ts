@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer';
 import { startTestServer, type TestServer } from '../../testkit/server';
 import { launchBrowser, type TestBrowser } from '../../testkit/browser';
 import { audioPeaks, framesAdvancing, remoteVideos, waitForVideos, waitFramesAdvance, waitJoined } from '../../testkit/page-probes';

@@ -4,7 +4,7 @@
  * loopback — which Firefox does not gather at all — and the host can be firewalled on its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer';
 import { launchBrowser, type TestBrowser } from '../../testkit/browser';
 import { settledCandidatePairs, waitFramesAdvance, waitJoined, waitVideoPlaying } from '../../testkit/page-probes';
 import { createTestHost, dropInboundUdp, type TestHost } from '../../testkit/test-host';

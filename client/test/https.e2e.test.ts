@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer';
 import { launchBrowser, type TestBrowser } from '../../testkit/browser';
 import { waitFramesAdvance, waitJoined, waitVideoPlaying } from '../../testkit/page-probes';
 import { createTestHost, type TestHost } from '../../testkit/test-host';

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer';
 import { selfSigned } from '../../server/src/edge/tls';
 import { startTestCoturn, TEST_TURN_SECRET, waitForLog, type TestCoturn } from '../../testkit/coturn';
 import { startTestServer } from '../../testkit/server';

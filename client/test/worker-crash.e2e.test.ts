@@ -5,7 +5,7 @@
  * moved to, while the first one's replacement is back in the pool.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer';
 import { startTestServer, type TestServer } from '../../testkit/server';
 import { launchBrowser, type TestBrowser } from '../../testkit/browser';
 import { waitFramesAdvance, waitJoined } from '../../testkit/page-probes';

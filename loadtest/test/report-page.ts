@@ -3,7 +3,7 @@
  * and recorded (the report must be self-contained), and charts are checked on their canvas pixels.
  */
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer';
 import { CHART_COLORS, type CHART_IDS } from '../src/report/html';
 
 export interface ReportPage {

@@ -13,7 +13,7 @@
  *
  * A development tool for the join path (npm run bench measures TTFF at rates; this says why it is what it is).
  */
-import puppeteer from 'puppeteer-core';
+import puppeteer from 'puppeteer';
 import { BASE_CHROMIUM_ARGS } from '../../../loadtest/src/bots/browser/chromium-flags';
 import { resolveChromium } from '../../../loadtest/src/bots/browser/chromium-path';
 import { botPageFor } from '../../../loadtest/src/bots/browser/page-url';

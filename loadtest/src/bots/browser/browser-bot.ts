@@ -8,7 +8,7 @@
  * reconnecting; 'closed' after close(). A failed bot leaves the room at once, so it is no ghost
  * participant; its last measurements stay in snapshot().
  */
-import type { ConsoleMessage, Page } from 'puppeteer-core';
+import type { ConsoleMessage, Page } from 'puppeteer';
 import type { Bot, BotSnapshot, BotSpec, BotState, StreamStats } from '../types';
 import type { BrowserLease, BrowserPool } from './launcher';
 import { botPageFor } from './page-url';

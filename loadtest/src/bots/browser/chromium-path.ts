@@ -1,13 +1,14 @@
 /**
  * Which Chromium the browser bots run. In order: the path the user gave (option, else CHROMIUM_PATH),
  * Debian's /usr/bin/chromium, a Chrome for Testing already in our cache, and last a Chrome for Testing
- * downloaded with @puppeteer/browsers (the build puppeteer-core was made for) — for users with internet
+ * downloaded with @puppeteer/browsers (the build puppeteer was made for) — for users with internet
  * but no system Chromium. A path the user named explicitly is never replaced by a download: a typo there
  * should say so, not fetch 150 MB.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Browser as BrowserKind, computeExecutablePath, detectBrowserPlatform, install } from '@puppeteer/browsers';
+// The Chrome build this puppeteer release was made for: only puppeteer-core exports it (a direct dependency for that).
 import { PUPPETEER_REVISIONS } from 'puppeteer-core/internal/revisions.js';
 import { loadtestCacheDir } from './clip';
 

@@ -1,6 +1,6 @@
 /**
  * Browser bots for `npm run loadtest -- --bots browser`: each bot is a page of the real Confero client in
- * Chromium (puppeteer-core), with a fake camera playing a moving clip and the fake microphone's tone.
+ * Chromium (puppeteer), with a fake camera playing a moving clip and the fake microphone's tone.
  * Several bots share one browser process (botsPerBrowser), each in its own browser context.
  *
  *   chromium-path.ts   which Chromium: option, CHROMIUM_PATH, /usr/bin/chromium, Chrome for Testing

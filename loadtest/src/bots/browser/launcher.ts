@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type BrowserContext } from 'puppeteer-core';
+import puppeteer, { type Browser, type BrowserContext } from 'puppeteer';
 import { botChromiumArgs } from './chromium-flags';
 
 export interface BrowserPoolOptions {

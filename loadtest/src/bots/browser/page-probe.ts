@@ -11,7 +11,7 @@
  * with toString(), and the TypeScript loaders (tsx, vitest) may inject helpers such as `__name` that do
  * not exist in the page.
  */
-import type { Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer';
 import type { StreamStats } from '../types';
 
 /** One remote stream as the page sees it; `bytes` are RTP bytes, payload plus headers (as a packet-counting bot would count them). */

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import puppeteer, { type Page } from 'puppeteer-core';
+import puppeteer, { type Page } from 'puppeteer';
 import { BASE_CHROMIUM_ARGS } from '../browser/chromium-flags';
 import { resolveChromium } from '../browser/chromium-path';
 import { loadtestCacheDir, renderFrame, type ClipFormat } from '../browser/clip';
