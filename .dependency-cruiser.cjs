@@ -83,8 +83,7 @@ module.exports = {
     {
       name: 'product-never-imports-tests',
       severity: 'error',
-      comment:
-        'Product code never imports test code. Written exception: bench/worker-crash.ts drives browsers as the tests do and uses testkit/ for it.',
+      comment: 'Product code never imports test code. Written exception: bench/worker-crash.ts drives browsers as the tests do and uses testkit/ for it.',
       from: { path: '^(server|client|loadtest|protocol)/src/|^bench/', pathNot: '^bench/worker-crash\\.ts$' },
       to: { path: TEST_CODE },
     },

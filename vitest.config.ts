@@ -5,11 +5,7 @@ import { defineConfig } from 'vitest/config';
  * spoil (packet loss, frames stopping): on 2 cores, two of them side by side starve each other's browsers
  * and media, so they run one at a time, after the rest.
  */
-const exclusive = [
-  'client/test/**/*.test.ts',
-  'loadtest/test/{browser-bots,cli.e2e,token-bots,sim-bots,recorded-media}.test.ts',
-  'bench/test/**/*.test.ts',
-];
+const exclusive = ['client/test/**/*.test.ts', 'loadtest/test/{browser-bots,cli.e2e,token-bots,sim-bots,recorded-media}.test.ts', 'bench/test/**/*.test.ts'];
 
 const shared = {
   pool: 'forks' as const,

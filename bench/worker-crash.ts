@@ -49,7 +49,7 @@ function parseArgs(argv: string[]): Options {
     if (flag === '--kills') options.kills = int(1, 1000);
     else if (flag === '--workers') options.workers = int(1, 64);
     else if (flag === '--rtc-base-port') options.rtcBasePort = int(1024, 60000);
-    else if (flag === '--out' && value) (options.out = path.resolve(value)), i++;
+    else if (flag === '--out' && value) ((options.out = path.resolve(value)), i++);
     else usage(`unknown option ${flag}`);
   }
   return options;
@@ -185,7 +185,12 @@ async function main(): Promise<void> {
       await until(() => pool.slots.length === options.workers, { timeoutMs: 30_000, what: 'the pool is back to full strength' });
       const ids = await Promise.all(pages.map(pagePeerId));
       for (const [i, page] of pages.entries()) {
-        await waitFramesAdvance(page, ids.filter((_, j) => j !== i).map((id) => `${id}:webcam`), 5, 30_000);
+        await waitFramesAdvance(
+          page,
+          ids.filter((_, j) => j !== i).map((id) => `${id}:webcam`),
+          5,
+          30_000,
+        );
       }
       await sleep(1000);
       const slot = directory.get(room)?.media.slot;
@@ -222,7 +227,9 @@ async function main(): Promise<void> {
 
   const sorted = results.map((r) => r.recoveryMs).sort((a, b) => a - b);
   const summary = { kills: sorted.length, minMs: sorted[0], medianMs: median(sorted), maxMs: sorted[sorted.length - 1] };
-  console.log(`\nrecovery over ${summary.kills} kills (kill → frames advancing on every page): min ${summary.minMs} ms, median ${summary.medianMs} ms, max ${summary.maxMs} ms`);
+  console.log(
+    `\nrecovery over ${summary.kills} kills (kill → frames advancing on every page): min ${summary.minMs} ms, median ${summary.medianMs} ms, max ${summary.maxMs} ms`,
+  );
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   const report = {
     measuredAt: new Date().toISOString(),

@@ -16,10 +16,27 @@ const jsonFile = jsonIndex > 0 ? path.resolve(process.argv[jsonIndex + 1]) : und
 
 if (!fs.existsSync(path.join(dataDir, 'dtls-cert.pem'))) {
   fs.mkdirSync(dataDir, { recursive: true });
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '3650',
-    '-subj', '/CN=mediasoup-test', '-keyout', path.join(dataDir, 'dtls-key.pem'), '-out', path.join(dataDir, 'dtls-cert.pem'),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=mediasoup-test',
+      '-keyout',
+      path.join(dataDir, 'dtls-key.pem'),
+      '-out',
+      path.join(dataDir, 'dtls-cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 const config = {

@@ -42,7 +42,8 @@ function checkBootstrapNode() {
 /** The Node that npm scripts will run on: the pinned devDependency. Says so when it differs from ours. */
 function checkProjectNode() {
   const projectNode = path.join(root, 'node_modules', '.bin', 'node');
-  if (!fs.existsSync(projectNode)) throw new SetupError('node_modules/.bin/node is missing: the `node` devDependency did not install (rerun with the npm registry reachable)');
+  if (!fs.existsSync(projectNode))
+    throw new SetupError('node_modules/.bin/node is missing: the `node` devDependency did not install (rerun with the npm registry reachable)');
   const version = execFileSync(projectNode, ['--version'], { encoding: 'utf8' }).trim();
   if (Number(version.slice(1).split('.')[0]) < 22) throw new SetupError(`node_modules/.bin/node is ${version}; Confero needs Node 22 or newer`);
   return version;

@@ -51,7 +51,12 @@ function failuresOf(report) {
       failures.push(`${where} > ${test.fullName}\n    ${message}`);
     }
     if (file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed')) {
-      failures.push(`${where}\n    ${String(file.message ?? 'the file failed outside any test').split('\n').slice(0, 12).join('\n    ')}`);
+      failures.push(
+        `${where}\n    ${String(file.message ?? 'the file failed outside any test')
+          .split('\n')
+          .slice(0, 12)
+          .join('\n    ')}`,
+      );
     }
   }
   return failures;
@@ -142,7 +147,9 @@ const failures = rows.flatMap((r) => (r.failures ?? []).map((f) => `[${r.name}] 
 if (failures.length > 0) process.stdout.write(`\n=== failed ===\n${failures.join('\n\n')}\n`);
 process.stdout.write('\n=== summary ===\n');
 for (const r of rows) {
-  process.stdout.write(`${r.name.padEnd(24)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(3)} failed${r.skipped ? ` ${r.skipped} skipped` : ''}  (${r.seconds.toFixed(1)} s)\n`);
+  process.stdout.write(
+    `${r.name.padEnd(24)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(3)} failed${r.skipped ? ` ${r.skipped} skipped` : ''}  (${r.seconds.toFixed(1)} s)\n`,
+  );
 }
 const passed = rows.reduce((n, r) => n + r.passed, 0);
 const failed = rows.reduce((n, r) => n + r.failed, 0);

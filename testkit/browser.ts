@@ -109,7 +109,10 @@ export async function launchBrowser(options: LaunchBrowserOptions = {}): Promise
     async close() {
       try {
         // Bounded: a browser that hangs on close must not hang afterAll; kill it instead.
-        const closed = browser.close().then(() => true, () => false);
+        const closed = browser.close().then(
+          () => true,
+          () => false,
+        );
         const timeout = sleep(15_000, false, { ref: false });
         if (!(await Promise.race([closed, timeout]))) browser.process()?.kill('SIGKILL');
       } finally {

@@ -45,11 +45,7 @@ export interface TestCoturn {
  * `env` is the Confero environment (TURN_SECRET, TURN_LISTEN_IP, RTC_LISTEN_IP, TURN_TLS_CERT…);
  * `sfuAddresses` the SFU addresses coturn may relay to; `prefix` e.g. ['ip','netns','exec',NS].
  */
-export async function startTestCoturn(
-  env: Record<string, string>,
-  sfuAddresses: string[],
-  prefix: string[] = [],
-): Promise<TestCoturn> {
+export async function startTestCoturn(env: Record<string, string>, sfuAddresses: string[], prefix: string[] = []): Promise<TestCoturn> {
   const ports = await freeTurnPorts();
   const config = loadConfig({
     RTC_LISTEN_IP: '127.0.0.1',

@@ -95,8 +95,7 @@ export function audioPeaks(page: Page, ms = 2000): Promise<Record<string, number
  * a moment before the next keyframe, which is not a failure; never advancing is.
  */
 export async function waitFramesAdvance(page: Page, keys: string[], minFrames = 5, timeoutMs = 10_000): Promise<void> {
-  const frames = async (): Promise<Map<string, number>> =>
-    new Map((await remoteVideos(page)).map((v) => [`${v.peerId}:${v.source}`, v.frames]));
+  const frames = async (): Promise<Map<string, number>> => new Map((await remoteVideos(page)).map((v) => [`${v.peerId}:${v.source}`, v.frames]));
   const start = await frames();
   let now = start;
   const lagging = (): string[] => keys.filter((key) => (now.get(key) ?? 0) - (start.get(key) ?? 0) < minFrames);

@@ -187,7 +187,7 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
     for (let i = 0; i < 256; i++) {
       const slot = (start + i) % SLOTS;
       const { a, b, network } = slotSubnet(slot);
-      if (used.some(([net, mask]) => ((network & mask) >>> 0) === net || ((net & 0xffffff00) >>> 0) === network)) continue;
+      if (used.some(([net, mask]) => (network & mask) >>> 0 === net || (net & 0xffffff00) >>> 0 === network)) continue;
       const link = `cth${slot.toString(16).padStart(4, '0')}h`;
       try {
         // The peer is born inside the namespace: no second root-namespace name to clash or leak.

@@ -127,8 +127,10 @@ export class TestPeer {
   async createSendTransport(): Promise<clientTypes.Transport> {
     const transport = await this.#createTransport('send');
     transport.on('produce', ({ kind, rtpParameters, appData }, ok, fail) =>
-      this.request('produce', { transportId: transport.id, kind, rtpParameters, source: appData.source as 'mic' })
-        .then(({ producerId }) => ok({ id: producerId }), fail),
+      this.request('produce', { transportId: transport.id, kind, rtpParameters, source: appData.source as 'mic' }).then(
+        ({ producerId }) => ok({ id: producerId }),
+        fail,
+      ),
     );
     this.sendTransport = transport;
     return transport;

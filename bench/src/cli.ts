@@ -45,15 +45,20 @@ function parseOptions(argv: string[]): Options {
     };
     if (flag === '--quick') options.quick = true;
     else if (flag === '--only') {
-      const names = value().split(',').map((s) => s.trim()).filter(Boolean);
+      const names = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const unknown = names.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-      if (unknown.length > 0 || names.length === 0) throw new UsageError(`--only: unknown section ${unknown.join(', ') || '(none)'}; sections are ${SECTIONS.join(', ')}`);
+      if (unknown.length > 0 || names.length === 0)
+        throw new UsageError(`--only: unknown section ${unknown.join(', ') || '(none)'}; sections are ${SECTIONS.join(', ')}`);
       options.only = SECTIONS.filter((s) => names.includes(s));
     } else if (flag === '--out') options.out = path.resolve(value());
     else if (flag === '--port-base') {
       const v = value();
       const p = Number(v);
-      if (!/^\d+$/.test(v) || p < 1024 || p + SECTIONS.length * 1000 > 32_768) throw new UsageError(`--port-base takes a port from 1024 to ${32_768 - SECTIONS.length * 1000}, not "${v}"`);
+      if (!/^\d+$/.test(v) || p < 1024 || p + SECTIONS.length * 1000 > 32_768)
+        throw new UsageError(`--port-base takes a port from 1024 to ${32_768 - SECTIONS.length * 1000}, not "${v}"`);
       options.portBase = p;
     } else if (flag === '--help' || flag === '-h') {
       process.stdout.write(`${USAGE}\n`);

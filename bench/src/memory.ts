@@ -88,7 +88,14 @@ export async function runMemory(ctx: BenchContext): Promise<MemoryDetail> {
     // the process allocates again — a cold baseline made RSS *fall* when the first 10 peers joined.
     const warmUp = createCrowd(ctx.log);
     try {
-      await warmUp.join(Array.from({ length: levels[0]! }, (_, i) => ({ url: server.wsUrl, room: 'bench-mem-warmup', name: `warm-${i}`, publish: i < PUBLISHERS_PER_ROOM ? { ...AUDIO_VIDEO } : null })));
+      await warmUp.join(
+        Array.from({ length: levels[0]! }, (_, i) => ({
+          url: server.wsUrl,
+          room: 'bench-mem-warmup',
+          name: `warm-${i}`,
+          publish: i < PUBLISHERS_PER_ROOM ? { ...AUDIO_VIDEO } : null,
+        })),
+      );
       await warmUp.waitComplete(COMPLETE_TIMEOUT_MS);
     } finally {
       await warmUp.close();
@@ -116,7 +123,9 @@ export async function runMemory(ctx: BenchContext): Promise<MemoryDetail> {
       const rss = await sampleRss(server, samples);
       const point: MemoryPoint = { peers, rssMb: round(rss.node + rss.workers), nodeRssMb: round(rss.node), workersRssMb: round(rss.workers) };
       points.push(point);
-      ctx.log(`  memory: ${peers} peers: ${point.rssMb} MiB (Node ${point.nodeRssMb}, workers ${point.workersRssMb}), ${((point.rssMb - baselineRssMb) / peers).toFixed(2)} MiB/peer`);
+      ctx.log(
+        `  memory: ${peers} peers: ${point.rssMb} MiB (Node ${point.nodeRssMb}, workers ${point.workersRssMb}), ${((point.rssMb - baselineRssMb) / peers).toFixed(2)} MiB/peer`,
+      );
     }
     const workers = (await server.workerPids()).length;
     const fit = linearFit(points.map((p) => ({ x: p.peers, y: p.rssMb })));

@@ -47,7 +47,12 @@ function system(s: ForwardingSystem | undefined): string {
 function forwardingRows(f: ForwardingResult): string[][] {
   const [lkLow, lkHigh] = ANCHORS.livekitPacketsOutPerVcpu;
   return [
-    ['forwarding', `Confero capacity (${f.media})`, system(f.confero), `bare mediasoup: ${system(f.bareMediasoup)}; mediasoup docs: ~${ANCHORS.mediasoupConsumersPerWorker} consumers per worker`],
+    [
+      'forwarding',
+      `Confero capacity (${f.media})`,
+      system(f.confero),
+      `bare mediasoup: ${system(f.bareMediasoup)}; mediasoup docs: ~${ANCHORS.mediasoupConsumersPerWorker} consumers per worker`,
+    ],
     [
       'forwarding',
       'packets/s out per core',
@@ -78,7 +83,8 @@ function ttffRows(t: TtffResult): string[][] {
     ],
     ['time to first frame', 'sim bot: WebSocket open → first remote RTP packet, p50 / p95 / p99', pct(t.sim), 'load test (rooms of 6): join p50/p95 29/61 ms'],
   ];
-  for (const r of t.byRate ?? []) rows.push(['time to first frame', `at ${n(r.joinsPerSec, 1)} joins/s: browser · sim`, `${pct(r.browser)} · ${pct(r.sim)}`, '']);
+  for (const r of t.byRate ?? [])
+    rows.push(['time to first frame', `at ${n(r.joinsPerSec, 1)} joins/s: browser · sim`, `${pct(r.browser)} · ${pct(r.sim)}`, '']);
   const pages = t.withBrowserPublishers;
   if (pages) {
     rows.push([
@@ -97,7 +103,10 @@ function memoryRows(m: MemoryResult & { idleRssMb?: number; layout?: string }): 
     [
       'memory',
       'server RSS by peers',
-      [`0: ${n(m.baselineRssMb)} MiB (fit; measured idle ${n(m.idleRssMb)})`, ...m.points.map((p) => `${p.peers}: ${n(p.rssMb)} MiB (Node ${n(p.nodeRssMb)}, workers ${n(p.workersRssMb)})`)].join('; '),
+      [
+        `0: ${n(m.baselineRssMb)} MiB (fit; measured idle ${n(m.idleRssMb)})`,
+        ...m.points.map((p) => `${p.peers}: ${n(p.rssMb)} MiB (Node ${n(p.nodeRssMb)}, workers ${n(p.workersRssMb)})`),
+      ].join('; '),
       m.layout ?? '',
     ],
   ];
@@ -110,7 +119,9 @@ function scalingRows(points: ScalingPoint[], maxPeers: number | null, stopped: s
     [
       'scaling',
       'one room, everyone publishing audio + video: the most peers with < 1 % loss',
-      maxPeers ? `${maxPeers} peers (${n(streams)} streams, ${n(best?.packetsOutPerSec)} packets/s out, server ${n(best?.serverCpuPercent)} % of a core)` : 'none',
+      maxPeers
+        ? `${maxPeers} peers (${n(streams)} streams, ${n(best?.packetsOutPerSec)} packets/s out, server ${n(best?.serverCpuPercent)} % of a core)`
+        : 'none',
       `stopped: ${stopped ?? '—'}; mediasoup docs ~${ANCHORS.mediasoupConsumersPerWorker} consumers per worker ≈ 16 such peers`,
     ],
   ];
@@ -122,7 +133,9 @@ export function renderMarkdown(file: BenchFile): string {
     `# Confero bench — ${m.startedAt.slice(0, 10)} on ${file.host}${m.quick ? ' (quick: smoke run, figures not meaningful)' : ''}`,
     '',
     `${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB, ${m.kernel}; Node ${m.node}, mediasoup ${m.mediasoup}, ${m.chromium}.`,
-    `Command: \`${m.command}\`. Started ${m.startedAt}; sections took ${Object.entries(file.durations).map(([k, v]) => `${k} ${Math.round(v)} s`).join(', ')}.`,
+    `Command: \`${m.command}\`. Started ${m.startedAt}; sections took ${Object.entries(file.durations)
+      .map(([k, v]) => `${k} ${Math.round(v)} s`)
+      .join(', ')}.`,
     `Load average (1/5/15 min) at the start ${file.loadAverage.atStart.map((x) => x.toFixed(1)).join(' / ')}, at the end ${file.loadAverage.atEnd.map((x) => x.toFixed(1)).join(' / ')} (${m.cores} cores).`,
     '',
     '| section | figure | this run | beside it |',
@@ -143,7 +156,11 @@ export function renderMarkdown(file: BenchFile): string {
     lines.push('', '**Scaling curve** (one room; packets/s delivered to the receivers; CPU in % of one core; bots and server share the machine)', '');
     const extra = file.scaling[0] as ScalingPoint & Record<string, unknown>;
     const hasExtra = 'busiestWorkerCpuPercent' in extra;
-    lines.push(hasExtra ? '| peers | streams | packets/s out | loss % | server CPU | busiest worker | bots CPU | machine CPU |' : '| peers | packets/s out | loss % | server CPU |');
+    lines.push(
+      hasExtra
+        ? '| peers | streams | packets/s out | loss % | server CPU | busiest worker | bots CPU | machine CPU |'
+        : '| peers | packets/s out | loss % | server CPU |',
+    );
     lines.push(hasExtra ? '|---|---|---|---|---|---|---|---|' : '|---|---|---|---|');
     for (const p of file.scaling as (ScalingPoint & Record<string, number>)[]) {
       lines.push(

@@ -72,7 +72,12 @@ export async function runScaling(ctx: BenchContext): Promise<ScalingResult> {
       let missingStreams = 0;
       try {
         await crowd.join(
-          Array.from({ length: peers }, (_, i) => ({ url: server.wsUrl, room: `bench-scale-${peers}`, name: `scale${peers}-${i}`, publish: { ...AUDIO_VIDEO } })),
+          Array.from({ length: peers }, (_, i) => ({
+            url: server.wsUrl,
+            room: `bench-scale-${peers}`,
+            name: `scale${peers}-${i}`,
+            publish: { ...AUDIO_VIDEO },
+          })),
         );
         try {
           await crowd.waitComplete(60_000);
@@ -84,9 +89,23 @@ export async function runScaling(ctx: BenchContext): Promise<ScalingResult> {
         const measure = async (): Promise<ScalingStep> => {
           const workerPids = await server.workerPids();
           const workerCpu = (): number[] => workerPids.map((pid) => readStat(pid)?.cpuSeconds ?? 0);
-          const before = { at: performance.now(), media: crowd.totals(), server: await server.usage(), workers: workerCpu(), bots: process.cpuUsage(), machine: machineTicks() };
+          const before = {
+            at: performance.now(),
+            media: crowd.totals(),
+            server: await server.usage(),
+            workers: workerCpu(),
+            bots: process.cpuUsage(),
+            machine: machineTicks(),
+          };
           await sleep(measureMs);
-          const after = { at: performance.now(), media: crowd.totals(), server: await server.usage(), workers: workerCpu(), bots: process.cpuUsage(before.bots), machine: machineTicks() };
+          const after = {
+            at: performance.now(),
+            media: crowd.totals(),
+            server: await server.usage(),
+            workers: workerCpu(),
+            bots: process.cpuUsage(before.bots),
+            machine: machineTicks(),
+          };
           const wall = (after.at - before.at) / 1000;
           const received = after.media.packets - before.media.packets;
           const lost = after.media.lost - before.media.lost;

@@ -80,7 +80,11 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
   };
   delete env.AUTH_KEYS; // open mode on loopback: the bots carry no tokens
   const gcFlags = options.gcOnSignal ? ['--expose-gc', '--import', path.join(ROOT, 'bench/src/preload/gc-on-signal.mjs')] : [];
-  const child = spawn(process.execPath, [...gcFlags, '--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...gcFlags, '--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   child.once('exit', () => running.delete(child));
   // The last lines, for the error when it exits early; warnings and errors go to the progress log.
@@ -104,7 +108,9 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
   let lastAnswer = 'no answer yet';
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the Confero server exited (${child.exitCode ?? child.signalCode}) while starting (port ${portBase} taken?): ${tail.slice(-3).join(' | ')}`);
+      throw new Error(
+        `the Confero server exited (${child.exitCode ?? child.signalCode}) while starting (port ${portBase} taken?): ${tail.slice(-3).join(' | ')}`,
+      );
     }
     try {
       const health = await fetch(`${baseUrl}/readyz`);
@@ -115,7 +121,9 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the Confero server was not ready within ${START_TIMEOUT_MS / 1000} s (${lastAnswer}); its last lines: ${tail.slice(-3).join(' | ') || 'none'}`);
+      throw new Error(
+        `the Confero server was not ready within ${START_TIMEOUT_MS / 1000} s (${lastAnswer}); its last lines: ${tail.slice(-3).join(' | ') || 'none'}`,
+      );
     }
     await sleep(200);
   }

@@ -69,7 +69,7 @@ export function createCrowd(log: (line: string) => void): Crowd {
     totals() {
       let packets = 0;
       let lost = 0;
-      for (const bot of bots) for (const s of bot.snapshot().streams) (packets += s.packets), (lost += s.lost);
+      for (const bot of bots) for (const s of bot.snapshot().streams) ((packets += s.packets), (lost += s.lost));
       return { packets, lost };
     },
     async close(): Promise<void> {

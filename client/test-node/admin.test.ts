@@ -48,8 +48,7 @@ async function admin(method: string, path: string, room: string, body?: unknown)
   return res.status;
 }
 
-const serverProducer = (room: string, peerId: string, producerId: string) =>
-  server.directory.get(room)!.peers.get(peerId)!.producers.get(producerId)!.producer;
+const serverProducer = (room: string, peerId: string, producerId: string) => server.directory.get(room)!.peers.get(peerId)!.producers.get(producerId)!.producer;
 const micOf = (session: ConferenceSession) => session.publications.find((p) => p.source === 'mic')!;
 
 describe('ConferenceSession and the admin API', () => {
@@ -78,7 +77,7 @@ describe('ConferenceSession and the admin API', () => {
     expect(serverProducer(room, alice.peerId!, producer.id).paused).toBe(false);
   });
 
-  it("keeps a source we muted ourselves muted when an admin unmutes it (and pauses it on the server again)", async () => {
+  it('keeps a source we muted ourselves muted when an admin unmutes it (and pauses it on the server again)', async () => {
     const room = `lib-admin-${++seq}`;
     const alice = await joined(room, 'alice');
     const producer = await alice.publish(fakeTrack('audio'), { source: 'mic' });

@@ -27,7 +27,6 @@ function session(room: string, name: string, token: string | undefined): Confere
   return s;
 }
 
-
 describe('ConferenceSession with access tokens', () => {
   it('joins with its token; without one join() fails with unauthorized and is not retried', async () => {
     const room = `lib-auth-${process.pid}-1`;
@@ -39,7 +38,10 @@ describe('ConferenceSession with access tokens', () => {
       const refused = session(room, 'Refused', token);
       const states: ConnectionState[] = [];
       refused.on('connectionState', (s) => states.push(s));
-      const error = await refused.join().then(() => undefined, (e: unknown) => e);
+      const error = await refused.join().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ProtocolError);
       expect((error as ProtocolError).code).toBe('unauthorized');
       expect(states).toEqual(['connecting', 'closed']);
@@ -79,7 +81,10 @@ describe('ConferenceSession with access tokens', () => {
     const track = nextEvent(viewer, 'track');
     await viewer.join();
     expect((await track).peerId).toBe(speaker.peerId);
-    const refused = await viewer.publish(fakeTrack('audio'), { source: 'mic' }).then(() => undefined, (e: unknown) => e);
+    const refused = await viewer.publish(fakeTrack('audio'), { source: 'mic' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(refused).toBeInstanceOf(ProtocolError);
     expect((refused as ProtocolError).message).toMatch(/does not grant canPublish: no send transport/);
     expect(viewer.connectionState).toBe('connected');

@@ -47,9 +47,7 @@ describe('SignallingConnection', () => {
   });
 
   it('rejects with ProtocolError on {ok:false}', async () => {
-    const url = await scriptedServer((req, socket) =>
-      socket.send(JSON.stringify({ id: req.id, ok: false, error: { code: 'room_full', message: 'full' } })),
-    );
+    const url = await scriptedServer((req, socket) => socket.send(JSON.stringify({ id: req.id, ok: false, error: { code: 'room_full', message: 'full' } })));
     const conn = connection(url);
     await conn.open();
     const error = await conn.request('leave', {}).catch((e: unknown) => e);

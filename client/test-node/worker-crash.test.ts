@@ -65,16 +65,16 @@ describe('ConferenceSession when the room worker is killed', () => {
     const dead = server.directory.get(room)!.media.slot;
     process.kill(dead.worker.pid, 'SIGKILL');
 
-    await until(
-      () => sessions.every((s) => s.connectionState === 'connected' && !oldIds.includes(s.peerId)) && gaps.length === 2,
-      { timeoutMs: 10_000, what: () => `both rejoined (errors: ${errors.join(' | ')})` },
-    );
+    await until(() => sessions.every((s) => s.connectionState === 'connected' && !oldIds.includes(s.peerId)) && gaps.length === 2, {
+      timeoutMs: 10_000,
+      what: () => `both rejoined (errors: ${errors.join(' | ')})`,
+    });
     const fresh = server.directory.get(room)!;
     expect(fresh.media.slot.index).not.toBe(dead.index);
-    await until(
-      () => alice.remoteTracks.some((t) => t.peerId === bob.peerId) && bob.remoteTracks.some((t) => t.peerId === alice.peerId),
-      { timeoutMs: 10_000, what: 'each hears the other again' },
-    );
+    await until(() => alice.remoteTracks.some((t) => t.peerId === bob.peerId) && bob.remoteTracks.some((t) => t.peerId === alice.peerId), {
+      timeoutMs: 10_000,
+      what: 'each hears the other again',
+    });
     // The server holds both re-published mics on the new router.
     expect([...fresh.peers.values()].map((p) => p.producers.size)).toEqual([1, 1]);
     console.log(`roomClosed → joined again: ${gaps.join(', ')} ms`);

@@ -94,7 +94,9 @@ describe('the page and the admin API', { timeout: 120_000 }, () => {
     const peerId = await page.$eval('body', (b) => (b as HTMLElement).dataset.peerId!);
     const peer = server.directory.get(ROOM)!.peers.get(peerId)!;
     // 'joined' comes before the page publishes: wait for its microphone.
-    const mic = (await until(() => [...peer.producers.values()].find((p) => p.source === 'mic'), { timeoutMs: 10_000, what: 'the page publishes its microphone' })).producer;
+    const mic = (
+      await until(() => [...peer.producers.values()].find((p) => p.source === 'mic'), { timeoutMs: 10_000, what: 'the page publishes its microphone' })
+    ).producer;
     await page.waitForSelector('button[data-action="mic"]:not(.off)', { timeout: 10_000 });
     expect(await micOff(page)).toBe(false);
 

@@ -46,7 +46,10 @@ describe('join links with ?token=', { timeout: 120_000 }, () => {
     await waitFramesAdvance(pages[0]!, [`${grace}:webcam`]);
     await waitFramesAdvance(pages[1]!, [`${ada}:webcam`]);
     const identities = [...server.directory.get(ROOM)!.peers.values()].map((p) => [p.identity, p.displayName]).sort();
-    expect(identities).toEqual([['ada', 'Ada'], ['grace', 'Grace H.']]);
+    expect(identities).toEqual([
+      ['ada', 'Ada'],
+      ['grace', 'Grace H.'],
+    ]);
   });
 
   it('a viewer link (no publish grants) joins with a receive transport only and watches both videos', async () => {

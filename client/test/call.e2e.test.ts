@@ -49,7 +49,10 @@ describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
     for (const [i, page] of pages.entries()) {
       const others = ids.filter((_, j) => j !== i);
       await waitForVideos(page, (vs) => others.every((id) => vs.some((v) => v.peerId === id && v.source === 'webcam' && v.width > 0)));
-      await waitFramesAdvance(page, others.map((id) => `${id}:webcam`));
+      await waitFramesAdvance(
+        page,
+        others.map((id) => `${id}:webcam`),
+      );
       const peaks = await audioPeaks(page);
       for (const id of others) expect(peaks[id], `${i} hears ${id}`).toBeGreaterThan(0.01);
       expect(await page.$('video[data-local]')).not.toBeNull();
@@ -161,7 +164,10 @@ describe('a three-person call in Chromium', { timeout: 120_000 }, () => {
     for (const [i, page] of pages.entries()) {
       const others = fresh.filter((_, j) => j !== i);
       await waitForVideos(page, (vs) => others.every((id) => vs.some((v) => v.peerId === id && v.width > 0)), 30_000);
-      await waitFramesAdvance(page, others.map((id) => `${id}:webcam`));
+      await waitFramesAdvance(
+        page,
+        others.map((id) => `${id}:webcam`),
+      );
     }
     ids.splice(0, ids.length, ...fresh);
   });

@@ -82,10 +82,7 @@ describe('connectivity through test hosts', { timeout: 180_000 }, () => {
   it('a Chromium and a Firefox ESR participant see each other’s video playing', async () => {
     const room = `conn-mixed-${process.pid}`;
     // Navigate both at once so each time is its own join-to-video, not the wait for the other to arrive.
-    const participants = await Promise.all([
-      join(chromium, open.server.baseUrl, room, 'Chromium'),
-      join(firefox, open.server.baseUrl, room, 'Firefox'),
-    ]);
+    const participants = await Promise.all([join(chromium, open.server.baseUrl, room, 'Chromium'), join(firefox, open.server.baseUrl, room, 'Firefox')]);
     const [chromiumMs, firefoxMs] = await playingTimes(participants);
     console.log(`[connectivity] chromium+firefox: chromium ${chromiumMs} ms, firefox ${firefoxMs} ms (navigation → remote video playing)`);
 
@@ -102,17 +99,19 @@ describe('connectivity through test hosts', { timeout: 180_000 }, () => {
   it('with inbound UDP dropped at the server’s host, a Chromium call connects over the worker’s TCP port', async () => {
     const { host, server } = udpDropped;
     const room = `conn-tcp-${process.pid}`;
-    const participants = await Promise.all([
-      join(chromium, server.baseUrl, room, 'Ada'),
-      join(chromium, server.baseUrl, room, 'Grace'),
-    ]);
+    const participants = await Promise.all([join(chromium, server.baseUrl, room, 'Ada'), join(chromium, server.baseUrl, room, 'Grace')]);
     const times = await playingTimes(participants);
     console.log(`[connectivity] chromium+chromium, inbound UDP dropped: ${times.map((ms) => `${ms} ms`).join(', ')} (navigation → remote video playing)`);
 
     for (const { page } of participants) {
       const pairs = await settledCandidatePairs(page);
       // Both directions: own webcam and mic (send transport) and the other's (receive transport).
-      expect(pairs.map((p) => p.label).sort().join(' | ')).toMatch(/me · webcam/);
+      expect(
+        pairs
+          .map((p) => p.label)
+          .sort()
+          .join(' | '),
+      ).toMatch(/me · webcam/);
       expect(pairs.filter((p) => p.label.startsWith('me · ')).length).toBeGreaterThanOrEqual(1);
       expect(pairs.filter((p) => !p.label.startsWith('me · ')).length).toBeGreaterThanOrEqual(1);
       for (const pair of pairs) {

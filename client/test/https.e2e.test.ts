@@ -56,7 +56,6 @@ function serverCertificate(): string {
   return fs.readFileSync(path.join(dir, certs[0]!), 'utf8');
 }
 
-
 interface Participant {
   page: Page;
   peerId: string;

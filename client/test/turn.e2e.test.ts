@@ -35,7 +35,11 @@ beforeAll(async () => {
   const pems = await selfSigned(['localhost', '127.0.0.1']);
   fs.writeFileSync(path.join(certDir, 'cert.pem'), pems.cert);
   fs.writeFileSync(path.join(certDir, 'key.pem'), pems.key, { mode: 0o600 });
-  coturn = later('loopback coturn', await startTestCoturn({ TURN_TLS_CERT: path.join(certDir, 'cert.pem'), TURN_TLS_KEY: path.join(certDir, 'key.pem') }, ['127.0.0.1']), (c) => c.stop());
+  coturn = later(
+    'loopback coturn',
+    await startTestCoturn({ TURN_TLS_CERT: path.join(certDir, 'cert.pem'), TURN_TLS_KEY: path.join(certDir, 'key.pem') }, ['127.0.0.1']),
+    (c) => c.stop(),
+  );
   chromium = await browser();
 }, 120_000);
 

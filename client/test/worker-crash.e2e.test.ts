@@ -31,7 +31,12 @@ afterAll(async () => {
 async function steadyCall(): Promise<string[]> {
   const ids = await Promise.all(pages.map(pagePeerId));
   for (const [i, page] of pages.entries()) {
-    await waitFramesAdvance(page, ids.filter((_, j) => j !== i).map((id) => `${id}:webcam`), 5, 20_000);
+    await waitFramesAdvance(
+      page,
+      ids.filter((_, j) => j !== i).map((id) => `${id}:webcam`),
+      5,
+      20_000,
+    );
   }
   return ids;
 }

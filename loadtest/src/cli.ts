@@ -117,10 +117,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Belt and braces: the runner is bounded by construction; this bounds it even if a bot misbehaves in a
   // way nobody foresaw (ramp + join timeout + hold + two teardown timeouts + a minute).
   const plannedS = (options.rooms * options.peersPerRoom) / options.ramp + options.joinTimeoutS + options.durationS;
-  const watchdog = setTimeout(() => {
-    process.stderr.write('loadtest: the run did not finish in its time bound; exiting\n');
-    process.exit(1);
-  }, (plannedS + (2 * TEARDOWN_TIMEOUT_MS) / 1000 + 60) * 1000);
+  const watchdog = setTimeout(
+    () => {
+      process.stderr.write('loadtest: the run did not finish in its time bound; exiting\n');
+      process.exit(1);
+    },
+    (plannedS + (2 * TEARDOWN_TIMEOUT_MS) / 1000 + 60) * 1000,
+  );
   watchdog.unref();
 
   const record = await runner.run();

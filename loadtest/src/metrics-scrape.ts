@@ -85,7 +85,13 @@ export function readingFrom(samples: readonly PromSample[], at: number): ServerR
     if (s.name === 'confero_worker_cpu_seconds_total') workerCpuSeconds.set(`${s.labels.worker ?? ''}/${s.labels.pid ?? ''}`, s.value);
     if (s.name === 'confero_worker_rss_bytes') workersRss = (workersRss ?? 0) + s.value;
   }
-  return { at, nodeCpuSeconds: first('process_cpu_seconds_total'), workerCpuSeconds, nodeRssBytes: first('process_resident_memory_bytes'), workersRssBytes: workersRss };
+  return {
+    at,
+    nodeCpuSeconds: first('process_cpu_seconds_total'),
+    workerCpuSeconds,
+    nodeRssBytes: first('process_resident_memory_bytes'),
+    workersRssBytes: workersRss,
+  };
 }
 
 /** Server cost at one moment. CPU is % of one core since the previous reading (null on the first). */
@@ -150,7 +156,9 @@ export class MetricsScraper {
       text = await response.text();
       if (response.status === 404) return this.fail(`${this.url} answered 404: this server has no /metrics`);
       if (response.status === 401) {
-        return this.fail(`${this.url} answered 401: ${this.token ? 'METRICS_TOKEN is not the server\'s' : 'the server wants its METRICS_TOKEN (set it in the environment)'}`);
+        return this.fail(
+          `${this.url} answered 401: ${this.token ? "METRICS_TOKEN is not the server's" : 'the server wants its METRICS_TOKEN (set it in the environment)'}`,
+        );
       }
       if (!response.ok) return this.fail(`${this.url} answered HTTP ${response.status}`);
     } catch (error) {

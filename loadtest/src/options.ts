@@ -177,7 +177,10 @@ function credentials(apiKey: string | undefined, apiSecret: string | undefined, 
     return undefined;
   }
   if (apiSecret !== undefined) return { apiKey, apiSecret };
-  const pair = (env.AUTH_KEYS ?? '').split(',').map((p) => p.trim()).find((p) => p.startsWith(`${apiKey}:`));
+  const pair = (env.AUTH_KEYS ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .find((p) => p.startsWith(`${apiKey}:`));
   if (pair === undefined) throw new OptionsError(`--api-key ${apiKey} needs --api-secret, or AUTH_KEYS in the environment with that key`);
   return { apiKey, apiSecret: pair.slice(apiKey.length + 1) };
 }

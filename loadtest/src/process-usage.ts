@@ -34,7 +34,10 @@ export function readStat(pid: number): ProcStat | undefined {
 }
 
 function allPids(): number[] {
-  return fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  return fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
 }
 
 /** A process exists and is not a zombie (exited, waiting to be reaped). */

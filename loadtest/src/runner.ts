@@ -75,7 +75,10 @@ export interface Progress {
 }
 
 export interface RunnerConfig {
-  options: Pick<LoadTestOptions, 'wsUrl' | 'rooms' | 'peersPerRoom' | 'publishersPerRoom' | 'audio' | 'video' | 'simulcast' | 'ramp' | 'durationS' | 'joinTimeoutS'>;
+  options: Pick<
+    LoadTestOptions,
+    'wsUrl' | 'rooms' | 'peersPerRoom' | 'publishersPerRoom' | 'audio' | 'video' | 'simulcast' | 'ramp' | 'durationS' | 'joinTimeoutS'
+  >;
   factory: BotFactory;
   metrics?: MetricsSource | null;
   signal?: AbortSignal;
@@ -97,7 +100,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  return Promise.race([promise.then(() => true, () => true), timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    timeout,
+  ]).finally(() => clearTimeout(timer));
 }
 
 function message(error: unknown): string {
@@ -213,10 +222,12 @@ export class LoadTestRunner {
     } catch (error) {
       started = Promise.reject(error);
     }
-    started.then(
-      () => settle(true),
-      (error: unknown) => settle(false, message(error)),
-    ).finally(() => clearTimeout(timer));
+    started
+      .then(
+        () => settle(true),
+        (error: unknown) => settle(false, message(error)),
+      )
+      .finally(() => clearTimeout(timer));
   }
 
   /** Bounded by the join timeout: every launched bot settles by then. */

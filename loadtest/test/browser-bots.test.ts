@@ -36,7 +36,11 @@ async function waitForSnapshots(bots: Bot[], check: (snapshots: BotSnapshot[]) =
 function receivesAll(snapshot: BotSnapshot, publishers: BotSnapshot[]): boolean {
   return publishers
     .filter((p) => p.peerId !== snapshot.peerId)
-    .every((p) => (['audio', 'video'] as const).every((kind) => snapshot.streams.some((s) => s.peerId === p.peerId && s.kind === kind && s.packets > 0 && s.firstAt !== undefined)));
+    .every((p) =>
+      (['audio', 'video'] as const).every((kind) =>
+        snapshot.streams.some((s) => s.peerId === p.peerId && s.kind === kind && s.packets > 0 && s.firstAt !== undefined),
+      ),
+    );
 }
 
 describe('browser bots in a real call', { timeout: 120_000 }, () => {
@@ -103,7 +107,9 @@ describe('browser bots in a real call', { timeout: 120_000 }, () => {
 
     // Counters keep growing, and on loopback hardly anything is lost.
     const later = await waitForSnapshots(bots, (all) =>
-      all.every((s, i) => s.streams.every((stream) => stream.packets > (snapshots[i]!.streams.find((e) => e.peerId === stream.peerId && e.kind === stream.kind)?.packets ?? 0))),
+      all.every((s, i) =>
+        s.streams.every((stream) => stream.packets > (snapshots[i]!.streams.find((e) => e.peerId === stream.peerId && e.kind === stream.kind)?.packets ?? 0)),
+      ),
     );
     for (const snapshot of later) {
       for (const stream of snapshot.streams) expect(stream.lost / (stream.packets + stream.lost), `${snapshot.name} ← ${stream.kind}`).toBeLessThan(0.05);

@@ -38,7 +38,9 @@ describe('npm run loadtest against a real server', { timeout: 180_000 }, () => {
   async function loadTest(name: string, args: string[]): Promise<{ run: CliRun; report: Report; html: string }> {
     const out = path.join(dir, `${name}.json`);
     const html = path.join(dir, `${name}.html`);
-    const run = await runCli(['--url', server.baseUrl, '--out', out, '--html', html, '--max-loss', '1', '--min-joined', '100%', ...args], { timeoutMs: 150_000 });
+    const run = await runCli(['--url', server.baseUrl, '--out', out, '--html', html, '--max-loss', '1', '--min-joined', '100%', ...args], {
+      timeoutMs: 150_000,
+    });
     if (run.code !== 0) throw new Error(`loadtest exited ${run.code}\n${run.stdout}\n${run.stderr}`);
     return { run, report: JSON.parse(fs.readFileSync(out, 'utf8')) as Report, html };
   }
@@ -60,7 +62,10 @@ describe('npm run loadtest against a real server', { timeout: 180_000 }, () => {
     expect(s.serverCpuPct!.workers).not.toBeNull();
     expect(s.serverRssMb!.node!).toBeGreaterThan(0);
     expect(s.serverRssMb!.workers!).toBeGreaterThan(0);
-    expect(s.thresholds.map((t) => [t.name, t.passed])).toEqual([['--max-loss', true], ['--min-joined', true]]);
+    expect(s.thresholds.map((t) => [t.name, t.passed])).toEqual([
+      ['--max-loss', true],
+      ['--min-joined', true],
+    ]);
     expect(report.bots.every((b) => b.state === 'joined' && b.receivedStreams === b.expectedStreams)).toBe(true);
   }
 
@@ -110,23 +115,26 @@ describe('npm run loadtest against a real server', { timeout: 180_000 }, () => {
 
   it('Ctrl-C (SIGINT) ends a long run early, closes every bot and still writes the report', async () => {
     const out = path.join(dir, 'interrupted.json');
-    const run = await runCli(['--url', server.wsUrl, '--bots', 'sim', '--peers-per-room', '3', '--duration', '600', '--out', out], { timeoutMs: 120_000, onStart: (child) => {
-      // Interrupt once all three bots are in the room (bounded: the child's own timeout ends it otherwise).
-      // Once: on a loaded machine two polls can be in flight, and a second SIGINT means "force exit".
-      let sent = false;
-      const poll = setInterval(() => {
-        serverPeers().then(
-          (peers) => {
-            if (peers < 3 || sent) return;
-            sent = true;
-            clearInterval(poll);
-            child.kill('SIGINT');
-          },
-          () => undefined,
-        );
-      }, 250);
-      child.on('close', () => clearInterval(poll));
-    } });
+    const run = await runCli(['--url', server.wsUrl, '--bots', 'sim', '--peers-per-room', '3', '--duration', '600', '--out', out], {
+      timeoutMs: 120_000,
+      onStart: (child) => {
+        // Interrupt once all three bots are in the room (bounded: the child's own timeout ends it otherwise).
+        // Once: on a loaded machine two polls can be in flight, and a second SIGINT means "force exit".
+        let sent = false;
+        const poll = setInterval(() => {
+          serverPeers().then(
+            (peers) => {
+              if (peers < 3 || sent) return;
+              sent = true;
+              clearInterval(poll);
+              child.kill('SIGINT');
+            },
+            () => undefined,
+          );
+        }, 250);
+        child.on('close', () => clearInterval(poll));
+      },
+    });
     expect(run.code, run.stderr).toBe(130);
     expect(run.stderr).toContain('loadtest: SIGINT: stopping, closing every bot');
     expect(run.stdout).toContain('INTERRUPTED');

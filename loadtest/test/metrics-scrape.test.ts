@@ -49,7 +49,10 @@ describe('parsePrometheusText', () => {
   it('sums the workers and keeps Node apart', () => {
     const r = readingFrom(parsePrometheusText(EXPOSITION), 0);
     expect(r.nodeCpuSeconds).toBe(12.5);
-    expect([...r.workerCpuSeconds]).toEqual([['0/101', 30], ['1/102', 10.25]]);
+    expect([...r.workerCpuSeconds]).toEqual([
+      ['0/101', 30],
+      ['1/102', 10.25],
+    ]);
     expect(r.nodeRssBytes).toBe(100 * 1024 * 1024);
     expect(r.workersRssBytes).toBe(80 * 1024 * 1024);
   });
@@ -84,7 +87,9 @@ describe('MetricsScraper', () => {
     let cpu = 1;
     const url = await serve((_req, res) => {
       cpu += 0.01;
-      res.end(`process_cpu_seconds_total ${cpu}\nprocess_resident_memory_bytes ${64 * 1024 * 1024}\nconfero_worker_cpu_seconds_total{worker="0",pid="7"} ${cpu * 2}\nconfero_worker_rss_bytes{worker="0",pid="7"} ${32 * 1024 * 1024}\n`);
+      res.end(
+        `process_cpu_seconds_total ${cpu}\nprocess_resident_memory_bytes ${64 * 1024 * 1024}\nconfero_worker_cpu_seconds_total{worker="0",pid="7"} ${cpu * 2}\nconfero_worker_rss_bytes{worker="0",pid="7"} ${32 * 1024 * 1024}\n`,
+      );
     });
     const scraper = new MetricsScraper(url);
     const first = await scraper.scrape();
@@ -131,8 +136,14 @@ describe('MetricsScraper', () => {
       if (!reading.ok) throw new Error(reading.reason);
       expect(reading.cost.rssMb.node).toBeGreaterThan(10);
       expect(reading.cost.rssMb.workers).toBeGreaterThan(1);
-      expect(await new MetricsScraper(url).scrape()).toEqual({ ok: false, reason: `${url} answered 401: the server wants its METRICS_TOKEN (set it in the environment)` });
-      expect(await new MetricsScraper(url, { token: 'not-the-token-at-all' }).scrape()).toEqual({ ok: false, reason: `${url} answered 401: METRICS_TOKEN is not the server's` });
+      expect(await new MetricsScraper(url).scrape()).toEqual({
+        ok: false,
+        reason: `${url} answered 401: the server wants its METRICS_TOKEN (set it in the environment)`,
+      });
+      expect(await new MetricsScraper(url, { token: 'not-the-token-at-all' }).scrape()).toEqual({
+        ok: false,
+        reason: `${url} answered 401: METRICS_TOKEN is not the server's`,
+      });
     } finally {
       await confero.close();
     }

@@ -49,10 +49,35 @@ describe('parseOptions', () => {
 
   it('reads every option, as "--flag value" or "--flag=value"', () => {
     const o = parse([
-      '--url=https://sfu.example.org', '--rooms', '3', '--peers-per-room=6', '--publishers-per-room', '6', '--bots', 'browser',
-      '--bots-per-browser=2', '--video', 'off', '--audio=on', '--simulcast', 'off', '--ramp', '0.5', '--duration=12.5',
-      '--join-timeout', '10', '--out', 'r.json', '--html=r.html', '--max-loss', '1', '--min-joined=100%', '--max-join-p95', '1500',
-      '--max-server-cpu', '250',
+      '--url=https://sfu.example.org',
+      '--rooms',
+      '3',
+      '--peers-per-room=6',
+      '--publishers-per-room',
+      '6',
+      '--bots',
+      'browser',
+      '--bots-per-browser=2',
+      '--video',
+      'off',
+      '--audio=on',
+      '--simulcast',
+      'off',
+      '--ramp',
+      '0.5',
+      '--duration=12.5',
+      '--join-timeout',
+      '10',
+      '--out',
+      'r.json',
+      '--html=r.html',
+      '--max-loss',
+      '1',
+      '--min-joined=100%',
+      '--max-join-p95',
+      '1500',
+      '--max-server-cpu',
+      '250',
     ]);
     expect(o).toEqual({
       wsUrl: 'wss://sfu.example.org/ws',
@@ -150,7 +175,26 @@ describe('the CLI', () => {
     const result = cli(['--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Usage: npm run loadtest -- \[options\]/);
-    for (const flag of ['--url', '--rooms', '--peers-per-room', '--publishers-per-room', '--bots', '--bots-per-browser', '--sim-media', '--video', '--audio', '--simulcast', '--ramp', '--duration', '--out', '--html', '--max-loss', '--min-joined', '--max-join-p95', '--max-server-cpu']) {
+    for (const flag of [
+      '--url',
+      '--rooms',
+      '--peers-per-room',
+      '--publishers-per-room',
+      '--bots',
+      '--bots-per-browser',
+      '--sim-media',
+      '--video',
+      '--audio',
+      '--simulcast',
+      '--ramp',
+      '--duration',
+      '--out',
+      '--html',
+      '--max-loss',
+      '--min-joined',
+      '--max-join-p95',
+      '--max-server-cpu',
+    ]) {
       expect(result.stdout).toContain(`  ${flag} `);
     }
   });

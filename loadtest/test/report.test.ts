@@ -27,7 +27,9 @@ function fakeMetrics(available: boolean): MetricsSource {
   let n = 0;
   return {
     get status() {
-      return available ? { available: true as const } : { available: false as const, reason: 'http://127.0.0.1:3000/metrics answered 404: this server has no /metrics' };
+      return available
+        ? { available: true as const }
+        : { available: false as const, reason: 'http://127.0.0.1:3000/metrics answered 404: this server has no /metrics' };
     },
     async scrape(): Promise<ScrapeOutcome> {
       n++;
@@ -35,14 +37,24 @@ function fakeMetrics(available: boolean): MetricsSource {
       const load = Math.min(1, n / 15);
       const node = 5 + 15 * load + 3 * Math.sin(n / 2);
       const workers = 10 + 60 * load + 8 * Math.sin(n / 3);
-      return { ok: true, cost: { cpuPct: n === 1 ? { node: null, workers: null, total: null } : { node, workers, total: node + workers }, rssMb: { node: 90 + 20 * load, workers: 40 + 30 * load, total: 130 + 50 * load } } };
+      return {
+        ok: true,
+        cost: {
+          cpuPct: n === 1 ? { node: null, workers: null, total: null } : { node, workers, total: node + workers },
+          rssMb: { node: 90 + 20 * load, workers: 40 + 30 * load, total: 130 + 50 * load },
+        },
+      };
     },
   };
 }
 
 const index = (spec: BotSpec) => Number(/r(\d+)-b(\d+)$/.exec(spec.name)!.slice(1).join(''));
 
-async function fakeRun(args: string[], metrics: MetricsSource, behaviour: (spec: BotSpec) => object = () => ({})): Promise<{ report: Report; options: LoadTestOptions }> {
+async function fakeRun(
+  args: string[],
+  metrics: MetricsSource,
+  behaviour: (spec: BotSpec) => object = () => ({}),
+): Promise<{ report: Report; options: LoadTestOptions }> {
   const parsed = parseOptions(args);
   if (parsed.help) throw new Error('help');
   const options = parsed.options;
@@ -72,7 +84,22 @@ describe('report.json', () => {
       expect(json.version).toBe(1);
       expect(new Date(json.startedAt).toISOString()).toBe(json.startedAt);
       expect(json.options).toMatchObject({ rooms: 2, peersPerRoom: 3, wsUrl: 'ws://127.0.0.1:3000/ws', out: null, thresholds: { maxLossPct: 5 } });
-      for (const key of ['joined', 'failed', 'attempted', 'failures', 'joinMs', 'lossPct', 'bitrateKbps', 'jitterMs', 'rttMs', 'freezes', 'streams', 'serverCpuPct', 'serverRssMb', 'thresholds']) {
+      for (const key of [
+        'joined',
+        'failed',
+        'attempted',
+        'failures',
+        'joinMs',
+        'lossPct',
+        'bitrateKbps',
+        'jitterMs',
+        'rttMs',
+        'freezes',
+        'streams',
+        'serverCpuPct',
+        'serverRssMb',
+        'thresholds',
+      ]) {
         expect(json.summary).toHaveProperty(key);
       }
       expect(json.summary).toMatchObject({ attempted: 6, joined: 6, failed: 0, streams: { expected: 16, received: 16 } });
@@ -81,13 +108,31 @@ describe('report.json', () => {
       expect(json.summary.thresholds).toEqual([{ name: '--max-loss', limit: 5, actual: json.summary.lossPct, unit: '%', passed: true }]);
       const n = json.series.t.length;
       expect(n).toBeGreaterThan(3);
-      for (const column of [json.series.phase, json.series.joined, json.series.failed, json.series.bitrateKbps, json.series.lossPct, json.series.serverCpuPct.node, json.series.serverCpuPct.workers, json.series.serverCpuPct.total, json.series.serverRssMb.total]) {
+      for (const column of [
+        json.series.phase,
+        json.series.joined,
+        json.series.failed,
+        json.series.bitrateKbps,
+        json.series.lossPct,
+        json.series.serverCpuPct.node,
+        json.series.serverCpuPct.workers,
+        json.series.serverCpuPct.total,
+        json.series.serverRssMb.total,
+      ]) {
         expect(column).toHaveLength(n);
       }
       const histogramCount = json.series.joinMsHistogram.reduce((sum: number, b: { count: number }) => sum + b.count, 0);
       expect(histogramCount).toBe(json.summary.joinMs.samples);
       expect(json.bots).toHaveLength(6);
-      expect(json.bots[0]).toMatchObject({ name: 'r0-b0', room: 'load-report-r0', role: 'publisher', state: 'joined', expectedStreams: 2, receivedStreams: 2, error: null });
+      expect(json.bots[0]).toMatchObject({
+        name: 'r0-b0',
+        room: 'load-report-r0',
+        role: 'publisher',
+        state: 'joined',
+        expectedStreams: 2,
+        receivedStreams: 2,
+        error: null,
+      });
       expect(fs.readdirSync(path.dirname(file))).toEqual(['report.json']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

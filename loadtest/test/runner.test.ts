@@ -35,7 +35,12 @@ describe('stats', () => {
   it('nearest-rank percentiles are observed values', () => {
     const xs = [800, 100, 300, 200, 700, 400, 600, 500];
     expect(percentiles(xs)).toEqual({ p50: 400, p95: 800, p99: 800 });
-    expect(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 95)).toBe(95);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        95,
+      ),
+    ).toBe(95);
     expect(percentile([], 50)).toBeNull();
     expect(percentile([NaN, 5], 50)).toBe(5);
   });
@@ -143,7 +148,9 @@ describe('LoadTestRunner with fake bots', () => {
   });
 
   it('reports a bot whose create() throws as a failed join', async () => {
-    const { record } = await run(['--peers-per-room', '2', '--publishers-per-room', '1'], (spec) => (botIndex(spec) === 1 ? { createThrows: 'no browser' } : {}));
+    const { record } = await run(['--peers-per-room', '2', '--publishers-per-room', '1'], (spec) =>
+      botIndex(spec) === 1 ? { createThrows: 'no browser' } : {},
+    );
     const s = summarize(record, {});
     expect(s).toMatchObject({ attempted: 2, joined: 1, failed: 1, failures: { 'no browser': 1 } });
     // The lone publisher has no remote publisher: it is no receiver, so there is no join time.
@@ -168,13 +175,21 @@ describe('LoadTestRunner with fake bots', () => {
     }));
     const pass: Thresholds = { maxLossPct: 1, minJoinedPct: 100, maxJoinP95Ms: 800 };
     const passing = summarize(record, pass);
-    expect(passing.thresholds.map((t) => [t.name, t.passed])).toEqual([['--max-loss', true], ['--min-joined', true], ['--max-join-p95', true]]);
+    expect(passing.thresholds.map((t) => [t.name, t.passed])).toEqual([
+      ['--max-loss', true],
+      ['--min-joined', true],
+      ['--max-join-p95', true],
+    ]);
     expect(exitCodeFor(passing)).toBe(0);
     expect(exitCodeFor(passing, { reportsWritten: false })).toBe(1);
     expect(exitCodeFor(passing, { interruptCode: 130 })).toBe(130);
 
     const failing = summarize(record, { maxLossPct: 0.1, maxJoinP95Ms: 799, maxServerCpuPct: 50 });
-    expect(failing.thresholds.map((t) => [t.name, t.passed])).toEqual([['--max-loss', false], ['--max-join-p95', false], ['--max-server-cpu', false]]);
+    expect(failing.thresholds.map((t) => [t.name, t.passed])).toEqual([
+      ['--max-loss', false],
+      ['--max-join-p95', false],
+      ['--max-server-cpu', false],
+    ]);
     expect(failing.thresholds[2]).toMatchObject({ actual: null, note: 'not measured: metrics not scraped' });
     expect(exitCodeFor(failing)).toBe(1);
     expect(formatSummary(failing, options(), 'test')).toMatch(/FAIL --max-loss 0\.1 %: 0\.50 %[\s\S]*result: FAIL \(3 thresholds failed\)/);
@@ -235,9 +250,13 @@ describe('LoadTestRunner with fake bots', () => {
   });
 
   it('bounds the teardown when a bot never finishes closing', async () => {
-    const { record, factory } = await run(['--peers-per-room', '2', '--publishers-per-room', '1'], (spec) => (botIndex(spec) === 1 ? { hangOnClose: true } : {}), {
-      teardownTimeoutMs: 200,
-    });
+    const { record, factory } = await run(
+      ['--peers-per-room', '2', '--publishers-per-room', '1'],
+      (spec) => (botIndex(spec) === 1 ? { hangOnClose: true } : {}),
+      {
+        teardownTimeoutMs: 200,
+      },
+    );
     expect(record.teardown.unfinished).toEqual(['r0-b1']);
     expect(factory.closed).toBe(true);
   });

@@ -21,7 +21,16 @@ const AV_SIMULCAST = { audio: true, video: true, simulcast: true };
 
 /** Polls (bounded) until `check` holds; the error shows what the bots looked like at the end. */
 async function waitFor(bots: SimBot[], check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  await until(check, { timeoutMs, intervalMs: 100, what: () => `${what}; ${JSON.stringify(bots.map((b) => b.snapshot()), null, 1)}` });
+  await until(check, {
+    timeoutMs,
+    intervalMs: 100,
+    what: () =>
+      `${what}; ${JSON.stringify(
+        bots.map((b) => b.snapshot()),
+        null,
+        1,
+      )}`,
+  });
 }
 
 const key = (peerId: string, kind: string): string => `${peerId}/${kind}`;
@@ -61,8 +70,7 @@ describe('sim bots in real rooms', { timeout: 60_000 }, () => {
     await Promise.all(bots.map((bot) => bot.start()));
 
     // Who publishes where, by peer id (known once joined).
-    const publishersOf = (room: string): string[] =>
-      bots.filter((b) => b.spec.room === room && b.spec.publish).map((b) => b.snapshot().peerId!);
+    const publishersOf = (room: string): string[] => bots.filter((b) => b.spec.room === room && b.spec.publish).map((b) => b.snapshot().peerId!);
     const expectedFor = (bot: SimBot): string[] =>
       publishersOf(bot.spec.room)
         .filter((peerId) => peerId !== bot.snapshot().peerId)
@@ -92,7 +100,11 @@ describe('sim bots in real rooms', { timeout: 60_000 }, () => {
       const got = s.streams.map((st) => key(st.peerId, st.kind)).sort();
       expect(got, name).toEqual(expectedFor(bot));
       const otherRoom = rooms.find((room) => room !== bot.spec.room)!;
-      for (const peerId of publishersOf(otherRoom)) expect(s.streams.some((st) => st.peerId === peerId), name).toBe(false);
+      for (const peerId of publishersOf(otherRoom))
+        expect(
+          s.streams.some((st) => st.peerId === peerId),
+          name,
+        ).toBe(false);
       for (const st of s.streams) {
         expect(st.packets, `${name} ← ${st.kind}`).toBeGreaterThan(0);
         expect(st.bytes, `${name} ← ${st.kind}`).toBeGreaterThan(st.packets * 12);
@@ -260,7 +272,7 @@ describe('packets', () => {
     expect(got.sort((a, b) => a - b)).toEqual([0, 5, 40, 65_534, 65_535]);
   });
 
-  it('VP8 frames: keyframe first and on request, marker on each frame\'s last packet', () => {
+  it("VP8 frames: keyframe first and on request, marker on each frame's last packet", () => {
     const source = new Vp8Source(new OutgoingStream(1234, 101, 90_000, 0), { width: 640, height: 360, bitrate: 300_000 }, 30);
     const keyFrame = source.frame(0);
     const delta = source.frame(33);

@@ -21,7 +21,9 @@ describe('--api-key / --api-secret', () => {
     const parsed = parseOptions(['--api-key', 'k1', '--api-secret', 's3cret'], {});
     expect(parsed).toMatchObject({ help: false, credentials: { apiKey: 'k1', apiSecret: 's3cret' } });
     expect(JSON.stringify((parsed as { options: unknown }).options)).not.toContain('s3cret');
-    expect(parseOptions(['--api-key', 'k2'], { AUTH_KEYS: 'k1:aaa, k2:bbb:with-colon' })).toMatchObject({ credentials: { apiKey: 'k2', apiSecret: 'bbb:with-colon' } });
+    expect(parseOptions(['--api-key', 'k2'], { AUTH_KEYS: 'k1:aaa, k2:bbb:with-colon' })).toMatchObject({
+      credentials: { apiKey: 'k2', apiSecret: 'bbb:with-colon' },
+    });
     expect(parseOptions([], { AUTH_KEYS: 'k1:aaa' })).not.toHaveProperty('credentials');
   });
 
@@ -61,7 +63,10 @@ describe('npm run loadtest against a server with AUTH_KEYS', { timeout: 150_000 
 
   async function loadTest(name: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; report: Report; text: string }> {
     const out = path.join(dir, `${name}.json`);
-    const run = await runCli(['--url', server.baseUrl, '--out', out, '--min-joined', '100%', '--duration', '3', ...args], { timeoutMs: 120_000, env: { AUTH_KEYS: undefined, ...env } });
+    const run = await runCli(['--url', server.baseUrl, '--out', out, '--min-joined', '100%', '--duration', '3', ...args], {
+      timeoutMs: 120_000,
+      env: { AUTH_KEYS: undefined, ...env },
+    });
     const text = fs.readFileSync(out, 'utf8');
     return { code: run.code, report: JSON.parse(text) as Report, text: `${text}\n${run.stdout}\n${run.stderr}` };
   }
@@ -82,7 +87,11 @@ describe('npm run loadtest against a server with AUTH_KEYS', { timeout: 150_000 
   });
 
   it('browser bots with --api-key and the secret from AUTH_KEYS: all join through ?token=', async () => {
-    const { code, report, text } = await loadTest('browser', ['--bots', 'browser', '--peers-per-room', '2', '--publishers-per-room', '1', '--bots-per-browser', '2', '--api-key', API_KEY], AUTH_ENV);
+    const { code, report, text } = await loadTest(
+      'browser',
+      ['--bots', 'browser', '--peers-per-room', '2', '--publishers-per-room', '1', '--bots-per-browser', '2', '--api-key', API_KEY],
+      AUTH_ENV,
+    );
     expect(code, text).toBe(0);
     expect(report.summary).toMatchObject({ planned: 2, joined: 2, failed: 0 });
     expect(report.summary.streams.received).toBe(report.summary.streams.expected);

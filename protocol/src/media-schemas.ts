@@ -94,10 +94,7 @@ export const RtpParameters = typed<types.RtpParameters>(
 export const DtlsParameters = typed<types.DtlsParameters>(
   Type.Object({
     role: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('client'), Type.Literal('server')])),
-    fingerprints: Type.Array(
-      Type.Object({ algorithm: Type.String({ maxLength: 16 }), value: Type.String({ maxLength: 256 }) }),
-      { minItems: 1, maxItems: 8 },
-    ),
+    fingerprints: Type.Array(Type.Object({ algorithm: Type.String({ maxLength: 16 }), value: Type.String({ maxLength: 256 }) }), { minItems: 1, maxItems: 8 }),
   }),
 );
 

@@ -8,9 +8,10 @@ import { RequestEnvelope } from './envelope';
 import { RequestSchemas, type MethodName, type RequestData } from './methods';
 
 const envelopeCheck = TypeCompiler.Compile(RequestEnvelope);
-const dataChecks = Object.fromEntries(
-  Object.entries(RequestSchemas).map(([method, schema]) => [method, TypeCompiler.Compile(schema as TSchema)]),
-) as Record<MethodName, TypeCheck<TSchema>>;
+const dataChecks = Object.fromEntries(Object.entries(RequestSchemas).map(([method, schema]) => [method, TypeCompiler.Compile(schema as TSchema)])) as Record<
+  MethodName,
+  TypeCheck<TSchema>
+>;
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; message: string };
 

@@ -200,9 +200,7 @@ async function adaptMesonVersion(workerDir, log) {
   const m = /meson_version\s*:\s*'>=\s*([0-9.]+)'/.exec(text);
   if (!m || compareVersions(installed, m[1]) >= 0) return;
   if (compareVersions(m[1], LOWERABLE_MESON_REQUIREMENT) > 0) {
-    throw new Error(
-      `mediasoup needs meson >= ${m[1]} but ${installed} is installed; install a newer meson (e.g. from bookworm-backports)`,
-    );
+    throw new Error(`mediasoup needs meson >= ${m[1]} but ${installed} is installed; install a newer meson (e.g. from bookworm-backports)`);
   }
   await fs.writeFile(file, text.replace(m[0], `meson_version: '>= ${installed}'`));
   log(`configure: meson ${installed} < ${m[1]}: lowered the requirement in the extracted meson.build`);

@@ -30,7 +30,10 @@ export async function debSrcEntries(etcApt = '/etc/apt') {
       const converted = text.replace(/^Types:.*$/gm, 'Types: deb-src');
       if (/^Types: deb-src$/m.test(converted)) out.push({ name: `${path.basename(file, '.sources')}.sources`, text: converted });
     } else {
-      const lines = text.split('\n').filter((line) => /^deb\s/.test(line)).map((line) => line.replace(/^deb\s/, 'deb-src '));
+      const lines = text
+        .split('\n')
+        .filter((line) => /^deb\s/.test(line))
+        .map((line) => line.replace(/^deb\s/, 'deb-src '));
       if (lines.length > 0) out.push({ name: `${path.basename(file).replace(/\.list$/, '')}.list`, text: `${lines.join('\n')}\n` });
     }
   }
@@ -53,12 +56,16 @@ export async function fetchLibsrtpSource(targetDir, workDir, log) {
     for (const entry of entries) await fs.writeFile(path.join(apt, 'parts', entry.name), entry.text);
     const options = [
       '-q',
-      '-o', 'Dir::Etc::SourceList=/dev/null',
-      '-o', `Dir::Etc::SourceParts=${path.join(apt, 'parts')}`,
-      '-o', `Dir::State::Lists=${path.join(apt, 'lists')}`,
-      '-o', 'Debug::NoLocking=1',
+      '-o',
+      'Dir::Etc::SourceList=/dev/null',
+      '-o',
+      `Dir::Etc::SourceParts=${path.join(apt, 'parts')}`,
+      '-o',
+      `Dir::State::Lists=${path.join(apt, 'lists')}`,
+      '-o',
+      'Debug::NoLocking=1',
     ];
-    log('libsrtp: fetching Debian\'s libsrtp2 source package (apt-get source, scratch apt state)');
+    log("libsrtp: fetching Debian's libsrtp2 source package (apt-get source, scratch apt state)");
     await exec('apt-get', [...options, 'update'], { timeout: APT_TIMEOUT_MS });
     await exec('apt-get', [...options, 'source', '--download-only', 'libsrtp2'], { cwd: path.join(apt, 'get'), timeout: APT_TIMEOUT_MS });
     const tarball = (await fs.readdir(path.join(apt, 'get'))).find((name) => /^libsrtp2_[\d.]+\.orig\.tar\.gz$/.test(name));

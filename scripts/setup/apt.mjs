@@ -18,8 +18,7 @@ export async function ensurePackages(packages, why) {
   const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   if (process.getuid?.() !== 0) {
     throw new SetupError(
-      `missing Debian packages for ${why}: ${missing.join(', ')}\n` +
-        `  run:  sudo apt-get update && sudo ${command}\n  then run this command again.`,
+      `missing Debian packages for ${why}: ${missing.join(', ')}\n` + `  run:  sudo apt-get update && sudo ${command}\n  then run this command again.`,
     );
   }
   await step(`installing Debian packages for ${why}: ${missing.join(' ')}`, () => {

@@ -179,7 +179,12 @@ export const SETTINGS: SettingDoc[] = [
   { name: 'MEDIASOUP_WORKER_BIN', default: '(setup picks one)', description: 'path of a mediasoup-worker binary to use' },
   documented('MEDIASOUP_LOG_LEVEL', 'worker log level: debug, warn, error or none'),
   documented('RTC_LISTEN_IP', 'IP that media (UDP/TCP) binds to'),
-  { name: 'RTC_ANNOUNCED_ADDRESS', default: '(auto)', description: 'IP or hostname announced in ICE candidates, e.g. the public IP behind NAT; unset with a wildcard RTC_LISTEN_IP → the host\'s primary address(es)' },
+  {
+    name: 'RTC_ANNOUNCED_ADDRESS',
+    default: '(auto)',
+    description:
+      "IP or hostname announced in ICE candidates, e.g. the public IP behind NAT; unset with a wildcard RTC_LISTEN_IP → the host's primary address(es)",
+  },
   documented('RTC_BASE_PORT', 'worker i takes UDP and TCP port RTC_BASE_PORT + i'),
   documented('RTC_MIN_PORT', 'lowest port for plain/pipe transports'),
   documented('RTC_MAX_PORT', 'highest port for plain/pipe transports'),
@@ -188,13 +193,33 @@ export const SETTINGS: SettingDoc[] = [
   documented('MAX_MESSAGE_BYTES', 'largest WebSocket message answered; larger → `message_too_large` (over 4× this or 1 MiB the socket is closed)'),
   documented('EMPTY_ROOM_GRACE_MS', 'how long an empty room stays open before it is closed'),
   documented('MAX_INCOMING_BITRATE', 'bits/s one peer may send per send transport'),
-  documented('ALLOW_PLAIN_TRANSPORTS', 'allow plain RTP transports (no ICE/DTLS; SRTP with a key exchanged in signalling when the client asks, `srtp: true`) for bots and ingest'),
-  { name: 'HTTPS_CERT', default: '(none)', description: 'PEM certificate file: serve HTTPS and WSS (with HTTPS_KEY); `self-signed` makes and caches one for this host' },
+  documented(
+    'ALLOW_PLAIN_TRANSPORTS',
+    'allow plain RTP transports (no ICE/DTLS; SRTP with a key exchanged in signalling when the client asks, `srtp: true`) for bots and ingest',
+  ),
+  {
+    name: 'HTTPS_CERT',
+    default: '(none)',
+    description: 'PEM certificate file: serve HTTPS and WSS (with HTTPS_KEY); `self-signed` makes and caches one for this host',
+  },
   { name: 'HTTPS_KEY', default: '(none)', description: 'PEM private key file of HTTPS_CERT' },
-  { name: 'CONFERO_CACHE_DIR', default: '~/.cache/confero', description: 'where the self-signed certificate (HTTPS_CERT=self-signed) and `npm run turn`\'s coturn files are kept, and set-up\'s mediasoup-worker build; unset → `$XDG_CACHE_HOME/confero` when XDG_CACHE_HOME is set' },
+  {
+    name: 'CONFERO_CACHE_DIR',
+    default: '~/.cache/confero',
+    description:
+      "where the self-signed certificate (HTTPS_CERT=self-signed) and `npm run turn`'s coturn files are kept, and set-up's mediasoup-worker build; unset → `$XDG_CACHE_HOME/confero` when XDG_CACHE_HOME is set",
+  },
   { name: 'STUN_URLS', default: '(none)', description: 'comma-separated `stun:` URLs given to browsers' },
-  { name: 'TURN_URLS', default: '(none)', description: 'comma-separated `turn:`/`turns:` URLs given to browsers with time-limited credentials, e.g. `turn:host:3478?transport=udp`' },
-  { name: 'TURN_SECRET', default: '(none)', description: 'coturn\'s `static-auth-secret` (at least 16 characters); required with TURN_URLS and by `npm run turn`' },
+  {
+    name: 'TURN_URLS',
+    default: '(none)',
+    description: 'comma-separated `turn:`/`turns:` URLs given to browsers with time-limited credentials, e.g. `turn:host:3478?transport=udp`',
+  },
+  {
+    name: 'TURN_SECRET',
+    default: '(none)',
+    description: "coturn's `static-auth-secret` (at least 16 characters); required with TURN_URLS and by `npm run turn`",
+  },
   documented('TURN_CREDENTIAL_TTL', 'seconds a TURN credential stays valid (60–604800); rejoins and ICE restarts get fresh ones'),
   { name: 'TURN_LISTEN_IP', default: '(RTC_LISTEN_IP)', description: '`npm run turn`: address coturn listens and relays on' },
   documented('TURN_PORT', '`npm run turn`: TURN port, UDP and TCP'),
@@ -204,9 +229,22 @@ export const SETTINGS: SettingDoc[] = [
   documented('TURN_MIN_PORT', '`npm run turn`: lowest relay port'),
   documented('TURN_MAX_PORT', '`npm run turn`: highest relay port'),
   documented('TURN_REALM', '`npm run turn`: TURN realm'),
-  { name: 'AUTH_KEYS', default: '(none)', description: 'API keys that sign access tokens: comma-separated `key:secret` pairs, secrets of at least 32 characters; set → every join and admin call needs a token' },
-  { name: 'METRICS_TOKEN', default: '(none)', description: 'bearer token `GET /metrics` requires (`Authorization: Bearer …`, at least 16 characters; the load test sends it from the same variable); unset → /metrics is open, with a warning when HTTP_HOST is not loopback' },
-  documented('AUTH_OPEN', 'run without AUTH_KEYS on a non-loopback HTTP_HOST (anyone who reaches the server joins any room); on loopback open mode needs no flag'),
+  {
+    name: 'AUTH_KEYS',
+    default: '(none)',
+    description:
+      'API keys that sign access tokens: comma-separated `key:secret` pairs, secrets of at least 32 characters; set → every join and admin call needs a token',
+  },
+  {
+    name: 'METRICS_TOKEN',
+    default: '(none)',
+    description:
+      'bearer token `GET /metrics` requires (`Authorization: Bearer …`, at least 16 characters; the load test sends it from the same variable); unset → /metrics is open, with a warning when HTTP_HOST is not loopback',
+  },
+  documented(
+    'AUTH_OPEN',
+    'run without AUTH_KEYS on a non-loopback HTTP_HOST (anyone who reaches the server joins any room); on loopback open mode needs no flag',
+  ),
   documented('WS_RATE_PER_SECOND', 'requests one WebSocket may send per second, sustained; over it → `rate_limited`'),
   documented('WS_RATE_BURST', 'requests one WebSocket may send in a burst above WS_RATE_PER_SECOND'),
   documented('WS_RATE_CLOSE_AFTER', 'refused requests within 10 s after which the WebSocket is closed (code 1008)'),
@@ -215,7 +253,11 @@ export const SETTINGS: SettingDoc[] = [
   documented('MAX_WS_CONNECTIONS', 'WebSocket connections on this server; the next is closed at once with code 1013 (try again later)'),
   documented('MAX_WS_CONNECTIONS_PER_IP', 'WebSocket connections from one client address; the next is closed at once with code 1013'),
   documented('HTTP_RATE_PER_MINUTE', 'HTTP requests per client address per minute (/healthz, /readyz, /metrics and /ws exempt); over it → 429'),
-  { name: 'TRUST_PROXY', default: '(none)', description: 'comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client address; unset → the connecting address is the client' },
+  {
+    name: 'TRUST_PROXY',
+    default: '(none)',
+    description: 'comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client address; unset → the connecting address is the client',
+  },
 ];
 
 /**
@@ -249,7 +291,7 @@ function pemPair(env: Env, certName: string, keyName: string): { cert: string; k
 function iceSettings(env: Env): IceConfig {
   const turnUrls = iceUrls(env, 'TURN_URLS', ['turn', 'turns']);
   const turnSecret = secret(env, 'TURN_SECRET', 16);
-  if (turnUrls.length > 0 && !turnSecret) throw new ConfigError('TURN_SECRET', '', 'coturn\'s static-auth-secret, since TURN_URLS is set');
+  if (turnUrls.length > 0 && !turnSecret) throw new ConfigError('TURN_SECRET', '', "coturn's static-auth-secret, since TURN_URLS is set");
   return {
     stunUrls: iceUrls(env, 'STUN_URLS', ['stun', 'stuns']),
     turnUrls,
@@ -298,12 +340,16 @@ function authSettings(env: Env, httpHost: string): AuthConfig {
 function proxyList(env: Env, name: string): string[] {
   const raw = read(env, name);
   if (raw === undefined) return [];
-  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     const [addr = '', bits, ...rest] = entry.split('/');
     const family = net.isIP(addr);
     const prefixOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
-    if (family === 0 || !prefixOk || rest.length > 0) throw new ConfigError(name, raw, 'comma-separated IP addresses or CIDR blocks, e.g. 127.0.0.1,10.0.0.0/8');
+    if (family === 0 || !prefixOk || rest.length > 0)
+      throw new ConfigError(name, raw, 'comma-separated IP addresses or CIDR blocks, e.g. 127.0.0.1,10.0.0.0/8');
   }
   return entries;
 }

@@ -13,7 +13,19 @@ export function createLogger(level: LogLevel, format: LogFormat, stdoutIsTermina
     level,
     base: { service: 'confero' },
     redact: {
-      paths: ['turnSecret', '*.turnSecret', 'credential', '*.credential', 'iceServers[*].credential', '*.iceServers[*].credential', 'token', '*.token', 'keyBase64', '*.keyBase64', '*.*.keyBase64'],
+      paths: [
+        'turnSecret',
+        '*.turnSecret',
+        'credential',
+        '*.credential',
+        'iceServers[*].credential',
+        '*.iceServers[*].credential',
+        'token',
+        '*.token',
+        'keyBase64',
+        '*.keyBase64',
+        '*.*.keyBase64',
+      ],
       censor: '[hidden]',
     },
   };

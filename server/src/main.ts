@@ -47,7 +47,8 @@ function logAccess(config: Config, log: Logger): void {
 /** Like open mode: an open /metrics on an address others reach is worth a warning. */
 function logMetricsAccess(config: Config, log: Logger): void {
   if (config.auth.metricsToken) log.info('/metrics needs Authorization: Bearer <METRICS_TOKEN>');
-  else if (!isLoopback(config.http.host)) log.warn('/metrics is open to anyone who reaches this server; set METRICS_TOKEN to require a bearer token, or keep the path behind a proxy');
+  else if (!isLoopback(config.http.host))
+    log.warn('/metrics is open to anyone who reaches this server; set METRICS_TOKEN to require a bearer token, or keep the path behind a proxy');
 }
 
 async function main(): Promise<void> {

@@ -48,10 +48,28 @@ describe('join with keys configured', () => {
     ['missing', async () => undefined, /needs an access token.*join\.token.*access_token/],
     ['empty', async () => '', /needs an access token/],
     ['malformed', async () => 'not-a-jwt', /malformed access token/],
-    ['forged (signed with another secret)', (room) => mintToken({ apiKey: API_KEY, apiSecret: 'x'.repeat(40), identity: 'mallory', video: { roomJoin: true, room } }), /signature does not verify/],
-    ['expired', (room) => new SignJWT({ video: { roomJoin: true, room } }).setProtectedHeader({ alg: 'HS256' }).setIssuer(API_KEY).setSubject('late').setExpirationTime(now() - 60).sign(secret), /expired/],
+    [
+      'forged (signed with another secret)',
+      (room) => mintToken({ apiKey: API_KEY, apiSecret: 'x'.repeat(40), identity: 'mallory', video: { roomJoin: true, room } }),
+      /signature does not verify/,
+    ],
+    [
+      'expired',
+      (room) =>
+        new SignJWT({ video: { roomJoin: true, room } })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer(API_KEY)
+          .setSubject('late')
+          .setExpirationTime(now() - 60)
+          .sign(secret),
+      /expired/,
+    ],
     ['not valid yet (nbf)', (room) => tokenFor(room, 'early', { notBeforeSeconds: 600 }), /not valid yet/],
-    ['unknown key', (room) => mintToken({ apiKey: 'other-key', apiSecret: API_SECRET, identity: 'x', video: { roomJoin: true, room } }), /unknown API key "other-key"/],
+    [
+      'unknown key',
+      (room) => mintToken({ apiKey: 'other-key', apiSecret: API_SECRET, identity: 'x', video: { roomJoin: true, room } }),
+      /unknown API key "other-key"/,
+    ],
     ['for another room', () => tokenFor('elsewhere', 'wanderer'), /for room "elsewhere", not "auth-/],
     ['roomJoin false', (room) => tokenFor(room, 'nojoin', { video: { roomJoin: false } }), /does not grant roomJoin/],
     ['no room in the grant', async () => mintToken({ apiKey: API_KEY, apiSecret: API_SECRET, identity: 'x', video: { roomJoin: true } }), /names no room/],
@@ -157,7 +175,10 @@ describe('one membership per identity', () => {
     const third = await connect();
     const view = await third.join(room, 'T', await tokenFor(room, 'third'));
     expect(view.peers.map((p) => [p.identity, p.id]).sort()).toEqual(
-      [['carol', second.joined!.peerId], ['watcher', watcher.joined!.peerId]].sort(),
+      [
+        ['carol', second.joined!.peerId],
+        ['watcher', watcher.joined!.peerId],
+      ].sort(),
     );
     // The new membership works.
     await second.publish('mic');
@@ -280,13 +301,35 @@ describe('npm run token', () => {
     const [firstKeyToken] = result.stdout.trim().split('\n');
     await expect(new TokenVerifier(new Map([['spare', 's'.repeat(32)]])).verify(firstKeyToken!)).resolves.toMatchObject({ apiKey: 'spare' });
 
-    const keyed = cli(['--room', room, '--identity', 'dave', '--name', 'Dave', '--grants', 'subscribe,data', '--ttl', '1h', '--url', 'https://sfu.example.org', '--key', API_KEY], {
-      AUTH_KEYS: `spare:${'s'.repeat(32)},${API_KEY}:${API_SECRET}`,
-    });
+    const keyed = cli(
+      [
+        '--room',
+        room,
+        '--identity',
+        'dave',
+        '--name',
+        'Dave',
+        '--grants',
+        'subscribe,data',
+        '--ttl',
+        '1h',
+        '--url',
+        'https://sfu.example.org',
+        '--key',
+        API_KEY,
+      ],
+      {
+        AUTH_KEYS: `spare:${'s'.repeat(32)},${API_KEY}:${API_SECRET}`,
+      },
+    );
     const [token, link] = keyed.stdout.trim().split('\n');
     expect(link).toBe(`https://sfu.example.org/?room=${room}&name=Dave&token=${token}`);
     const claims = await new TokenVerifier(new Map([[API_KEY, API_SECRET]])).verify(token!);
-    expect(claims).toMatchObject({ identity: 'dave', name: 'Dave', video: { roomJoin: true, room, canPublish: false, canSubscribe: true, canPublishData: true } });
+    expect(claims).toMatchObject({
+      identity: 'dave',
+      name: 'Dave',
+      video: { roomJoin: true, room, canPublish: false, canSubscribe: true, canPublishData: true },
+    });
     expect(claims.expiresAt - Date.now() / 1000).toBeGreaterThan(3500);
     expect(claims.expiresAt - Date.now() / 1000).toBeLessThanOrEqual(3600);
     expect(keyed.stderr).toMatch(/token for "dave" in room .* signed with key test-key: canSubscribe, canPublishData/);

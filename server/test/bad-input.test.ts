@@ -43,7 +43,11 @@ describe('bad input', () => {
     // Still a working peer in the room, and the bystander saw none of it.
     const mic = await p.publish('mic');
     await bystander.waitFor('newConsumer', (d) => d.producerId === mic.id);
-    expect(bystander.notifications.map((n) => n.method).filter((m) => m !== 'audioLevels' && m !== 'activeSpeaker')).toEqual(['welcome', 'peerJoined', 'newConsumer']);
+    expect(bystander.notifications.map((n) => n.method).filter((m) => m !== 'audioLevels' && m !== 'activeSpeaker')).toEqual([
+      'welcome',
+      'peerJoined',
+      'newConsumer',
+    ]);
   });
 
   it('answers schema violations with bad_request naming the field', async () => {

@@ -92,7 +92,10 @@ describe('canSubscribe', () => {
     await publisher.publish('mic');
     const muteViewer = await peerWith({ canSubscribe: false }, room, 'nosub');
     const recv = await muteViewer.raw('createTransport', { direction: 'recv' });
-    expect(recv).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringMatching(/does not grant canSubscribe: no receive transport/) } });
+    expect(recv).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden', message: expect.stringMatching(/does not grant canSubscribe: no receive transport/) },
+    });
     // It may still publish, and the subscriber sees that; then a new producer is not fanned out to it.
     const subscriber = await peerWith({}, room, 'sub');
     await subscriber.createRecvTransport();

@@ -86,7 +86,15 @@ describe('iceServers from a real server', () => {
     const root = path.resolve(__dirname, '../..');
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
       cwd: root,
-      env: { ...process.env, TURN_URLS, TURN_SECRET: SECRET, LOG_LEVEL: 'trace', MEDIASOUP_LOG_LEVEL: 'debug', ...OS_CHOSEN_PORTS_ENV, MEDIASOUP_NUM_WORKERS: '1' },
+      env: {
+        ...process.env,
+        TURN_URLS,
+        TURN_SECRET: SECRET,
+        LOG_LEVEL: 'trace',
+        MEDIASOUP_LOG_LEVEL: 'debug',
+        ...OS_CHOSEN_PORTS_ENV,
+        MEDIASOUP_NUM_WORKERS: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -176,7 +176,9 @@ describe('per-socket request rate', () => {
   it('answers a flood rate_limited under each id, then closes the socket with 1008, while another socket is served', async () => {
     const flooder = await TestPeer.connect(server.wsUrl);
     const bystander = await TestPeer.connect(server.wsUrl);
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => flooder.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      flooder.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     const answers: Response[] = [];
     // Answers only: the server's notifications (its `welcome`) are not answers to the flood.
     flooder.ws.on('message', (raw) => {
@@ -374,7 +376,12 @@ describe('HTTP rate limit and security headers', () => {
     const response = await fetch(`${server.baseUrl}/`);
     expect(response.status).toBe(200);
     const csp = response.headers.get('content-security-policy') ?? '';
-    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+    const directives = new Map(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name!, values]),
+    );
     expect(directives.get('default-src')).toEqual(["'self'"]);
     expect(directives.get('script-src')).toEqual(["'self'"]);
     expect(directives.get('style-src')).toEqual(["'self'"]);

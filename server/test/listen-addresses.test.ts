@@ -97,7 +97,7 @@ describe('ICE candidates from a real worker listening on 0.0.0.0', () => {
     await server?.close();
   });
 
-  it('carry this host\'s primary address, on UDP and TCP', async () => {
+  it("carry this host's primary address, on UDP and TCP", async () => {
     const expected = primaryAddress(readHostNetwork(), 4);
     expect(expected, 'this machine has a non-loopback IPv4 address').toBeDefined();
     server = await startTestServer({ RTC_LISTEN_IP: '0.0.0.0' });

@@ -156,7 +156,10 @@ describe('plain transports with SRTP', () => {
     const alice = await TestPeer.connect(server.wsUrl);
     const bob = await TestPeer.connect(server.wsUrl);
     cleanups.push(() => (alice.close(), bob.close()));
-    for (const [peer, name] of [[alice, 'Alice'], [bob, 'Bob']] as const) {
+    for (const [peer, name] of [
+      [alice, 'Alice'],
+      [bob, 'Bob'],
+    ] as const) {
       const { routerRtpCapabilities } = await peer.request('getRouterRtpCapabilities', {});
       peer.joined = await peer.request('join', { protocolVersion: 1, room: 'media-srtp', displayName: name, rtpCapabilities: routerRtpCapabilities });
     }
@@ -181,7 +184,12 @@ describe('plain transports with SRTP', () => {
     // Bob receives over SRTP, protected with the key the server announced for his transport.
     const recv = await bob.request('createTransport', { direction: 'recv', type: 'plain', srtp: true });
     expect(Buffer.from(recv.srtpParameters!.keyBase64, 'base64')).toHaveLength(30);
-    await bob.request('connectTransport', { transportId: recv.transportId, ip: '127.0.0.1', port: socket.address().port, srtpParameters: randomSrtpParameters() });
+    await bob.request('connectTransport', {
+      transportId: recv.transportId,
+      ip: '127.0.0.1',
+      port: socket.address().port,
+      srtpParameters: randomSrtpParameters(),
+    });
     const consumer = await bob.waitFor('newConsumer', (d) => d.producerId === producerId);
     await bob.request('resumeConsumer', { consumerId: consumer.consumerId });
 
@@ -199,7 +207,10 @@ describe('plain transports with SRTP', () => {
     const rtp = received.filter(isRtp).filter((m) => m.readUInt32BE(8) === ssrc);
     const unprotect = new SrtpSession(recv.srtpParameters!.keyBase64);
     const plain = rtp.map((m) => unprotect.unprotect(m));
-    expect(plain.every((p) => p !== undefined), 'every packet authenticates with the server key').toBe(true);
+    expect(
+      plain.every((p) => p !== undefined),
+      'every packet authenticates with the server key',
+    ).toBe(true);
     expect(plain.length).toBeGreaterThanOrEqual(36);
     // Payloads arrive intact (packet n is 160 bytes of n), and never in the clear on the wire.
     const fills = plain.map((p) => p![p!.length - 1]!);
@@ -218,10 +229,20 @@ describe('plain transports with SRTP', () => {
     const srtp = await peer.request('createTransport', { direction: 'recv', type: 'plain', srtp: true });
     expect(await peer.raw('connectTransport', { transportId: srtp.transportId, ip: '127.0.0.1', port: 9 })).toMatchObject(bad);
     expect(
-      await peer.raw('connectTransport', { transportId: srtp.transportId, ip: '127.0.0.1', port: 9, srtpParameters: { cryptoSuite: SUITE, keyBase64: 'c2hvcnQ=' } }),
+      await peer.raw('connectTransport', {
+        transportId: srtp.transportId,
+        ip: '127.0.0.1',
+        port: 9,
+        srtpParameters: { cryptoSuite: SUITE, keyBase64: 'c2hvcnQ=' },
+      }),
     ).toMatchObject({ ok: false });
     expect(
-      await peer.raw('connectTransport', { transportId: srtp.transportId, ip: '127.0.0.1', port: 9, srtpParameters: { cryptoSuite: 'ROT13', keyBase64: 'c2hvcnQ=' } }),
+      await peer.raw('connectTransport', {
+        transportId: srtp.transportId,
+        ip: '127.0.0.1',
+        port: 9,
+        srtpParameters: { cryptoSuite: 'ROT13', keyBase64: 'c2hvcnQ=' },
+      }),
     ).toMatchObject(bad);
     const clear = await peer.request('createTransport', { direction: 'send', type: 'plain' });
     expect(clear.srtpParameters).toBeUndefined();

@@ -194,7 +194,11 @@ describe('/metrics', () => {
       const live = server.pool.slots.map((slot) => ({ worker: String(slot.index), pid: String(slot.worker.pid) }));
       expect(live).toHaveLength(2);
       for (const name of ['confero_worker_cpu_seconds_total', 'confero_worker_rss_bytes']) {
-        expect(series(exposition, name).map((s) => s.labels).sort((a, b) => a.worker!.localeCompare(b.worker!))).toEqual(live);
+        expect(
+          series(exposition, name)
+            .map((s) => s.labels)
+            .sort((a, b) => a.worker!.localeCompare(b.worker!)),
+        ).toEqual(live);
       }
       for (const { value } of series(exposition, 'confero_worker_cpu_seconds_total')) expect(value).toBeGreaterThan(0);
       for (const { value } of series(exposition, 'confero_worker_rss_bytes')) expect(value).toBeGreaterThan(1024 * 1024);
@@ -237,7 +241,10 @@ describe('/metrics', () => {
       expect(there.value('confero_join_duration_seconds_count')).toBe(0);
       // Each app reports its own workers only.
       const pids = (exposition: Exposition): string[] =>
-        exposition.samples.filter((s) => s.name === 'confero_worker_rss_bytes').map((s) => s.labels.pid!).sort();
+        exposition.samples
+          .filter((s) => s.name === 'confero_worker_rss_bytes')
+          .map((s) => s.labels.pid!)
+          .sort();
       expect(pids(there)).toEqual(other.pool.slots.map((slot) => String(slot.worker.pid)).sort());
       expect(pids(here)).toEqual(server.pool.slots.map((slot) => String(slot.worker.pid)).sort());
       // The other app has its own process metrics too (no clash over names on a shared registry).

@@ -22,7 +22,12 @@ describe('join', () => {
     await alice.publish('mic');
     const bob = await peer(room, 'Bob');
     expect(bob.joined!.peers).toEqual([
-      { id: alice.joined!.peerId, identity: alice.joined!.peerId, displayName: 'Alice', producers: [expect.objectContaining({ kind: 'audio', source: 'mic', paused: false })] },
+      {
+        id: alice.joined!.peerId,
+        identity: alice.joined!.peerId,
+        displayName: 'Alice',
+        producers: [expect.objectContaining({ kind: 'audio', source: 'mic', paused: false })],
+      },
     ]);
     const joinedNote = await alice.waitFor('peerJoined');
     expect(joinedNote.peer).toMatchObject({ id: bob.joined!.peerId, displayName: 'Bob' });
@@ -159,7 +164,8 @@ describe('media routing', () => {
     await b.createRecvTransport();
     const sendTransport = await a.createSendTransport();
     sendTransport.on('producedata', ({ sctpStreamParameters, label, protocol }, ok, fail) =>
-      a.request('produceData', { transportId: sendTransport.id, sctpStreamParameters, label, protocol })
+      a
+        .request('produceData', { transportId: sendTransport.id, sctpStreamParameters, label, protocol })
         .then(({ dataProducerId }) => ok({ id: dataProducerId }), fail),
     );
     const chat = await sendTransport.produceData({ label: 'chat', ordered: true });
@@ -195,7 +201,15 @@ describe('ownership', () => {
       ['connectTransport', { transportId: aTransport, dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AA' }] } }],
       ['restartIce', { transportId: aTransport }],
       ['getStats', { id: mic.id }],
-      ['produce', { transportId: aTransport, kind: 'audio', source: 'mic', rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }] } }],
+      [
+        'produce',
+        {
+          transportId: aTransport,
+          kind: 'audio',
+          source: 'mic',
+          rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }] },
+        },
+      ],
     ];
     for (const [method, data] of attempts) {
       expect(await b.raw(method, data), method).toMatchObject({ ok: false, error: { code: 'forbidden' } });

@@ -62,7 +62,15 @@ async function certValidFor(days: number): Promise<TlsFiles> {
     algorithm: 'sha256',
     notBeforeDate,
     notAfterDate,
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+    extensions: [
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
   });
   return { key: pems.private, cert: pems.cert };
 }
@@ -216,22 +224,20 @@ describe('a server on HTTPS_CERT=self-signed', () => {
 
     const ws = new WebSocket(server.wsUrl, { ca, handshakeTimeout: 10_000 });
     try {
-      const reply = await new Promise<{ id: number; ok: boolean; data: { routerRtpCapabilities: { codecs: { mimeType: string }[] } } }>(
-        (resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('no answer over wss within 10 s')), 10_000);
-          ws.once('error', (error) => {
-            clearTimeout(timer);
-            reject(error);
-          });
-          ws.once('open', () => ws.send(JSON.stringify({ id: 1, method: 'getRouterRtpCapabilities', data: {} })));
-          ws.on('message', (raw) => {
-            const message = JSON.parse(raw.toString()) as { id?: number };
-            if (message.id !== 1) return;
-            clearTimeout(timer);
-            resolve(message as never);
-          });
-        },
-      );
+      const reply = await new Promise<{ id: number; ok: boolean; data: { routerRtpCapabilities: { codecs: { mimeType: string }[] } } }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no answer over wss within 10 s')), 10_000);
+        ws.once('error', (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+        ws.once('open', () => ws.send(JSON.stringify({ id: 1, method: 'getRouterRtpCapabilities', data: {} })));
+        ws.on('message', (raw) => {
+          const message = JSON.parse(raw.toString()) as { id?: number };
+          if (message.id !== 1) return;
+          clearTimeout(timer);
+          resolve(message as never);
+        });
+      });
       expect(reply).toMatchObject({ id: 1, ok: true });
       const mimeTypes = reply.data.routerRtpCapabilities.codecs.map((c) => c.mimeType.toLowerCase());
       expect(mimeTypes).toContain('audio/opus');

@@ -31,8 +31,8 @@ beforeAll(async () => {
   coturn = await startTestCoturn({ TURN_TLS_CERT: path.join(certDir, 'cert.pem'), TURN_TLS_KEY: path.join(certDir, 'key.pem') }, ['127.0.0.1']);
   const { port, tlsPort } = coturn.config.turn;
   server = await startTestServer({
-      TURN_SECRET: TEST_TURN_SECRET,
-      TURN_URLS: `turn:127.0.0.1:${port}?transport=udp,turn:127.0.0.1:${port}?transport=tcp,turns:localhost:${tlsPort}?transport=tcp`,
+    TURN_SECRET: TEST_TURN_SECRET,
+    TURN_URLS: `turn:127.0.0.1:${port}?transport=udp,turn:127.0.0.1:${port}?transport=tcp,turns:localhost:${tlsPort}?transport=tcp`,
   });
   peer = await TestPeer.connect(server.wsUrl);
   const joined = await peer.join('turn-room', 'T');
@@ -131,9 +131,12 @@ describe('npm run turn', () => {
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code).toBe(2);
-    expect(err.trim().split('\n').filter((line) => line.startsWith('confero turn:'))).toEqual([
-      expect.stringMatching(/confero turn: set TURN_SECRET/),
-    ]);
+    expect(
+      err
+        .trim()
+        .split('\n')
+        .filter((line) => line.startsWith('confero turn:')),
+    ).toEqual([expect.stringMatching(/confero turn: set TURN_SECRET/)]);
   });
 });
 

@@ -46,7 +46,7 @@ describe('WorkerPool', () => {
     expect(usage[0]!.usage.ru_maxrss).toBeGreaterThan(0);
   });
 
-  it('runs workers in a session of their own, without mediasoup\'s signal listeners (the server orders shutdown)', async () => {
+  it("runs workers in a session of their own, without mediasoup's signal listeners (the server orders shutdown)", async () => {
     // mediasoup itself adds one named onSignal per worker: the name the pool looks for.
     const raw = await mediasoup.createWorker({ logLevel: 'none' });
     const onSignal = (): boolean => process.listeners('SIGINT').some((listener) => listener.name === 'onSignal');

@@ -41,7 +41,10 @@ export interface StepPlan {
 function coreBusySeconds(core: number | undefined): number | undefined {
   if (core === undefined) return undefined;
   try {
-    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
+    const line = fs
+      .readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`cpu${core} `));
     if (!line) return undefined;
     const ticks = line.trim().split(/\s+/).slice(1).map(Number);
     const idle = ticks[3]! + (ticks[4] ?? 0);
@@ -174,7 +177,9 @@ async function measureWithRetry(
   // machine one window can catch someone else's burst, or the hypervisor taking the core for a while —
   // and a failing step ends the sweep.
   for (let retry = 0; retry < FAILED_STEP_RETRIES && !meetsCriteria(run); retry++) {
-    log(`forwarding: ${forwarder.name} ${subscribers} subscribers: loss ${run.lossPercent}%, CPU ${run.cpuPercent}%; measuring again in ${RETRY_PAUSE_MS / 1000} s`);
+    log(
+      `forwarding: ${forwarder.name} ${subscribers} subscribers: loss ${run.lossPercent}%, CPU ${run.cpuPercent}%; measuring again in ${RETRY_PAUSE_MS / 1000} s`,
+    );
     await sleep(RETRY_PAUSE_MS);
     const again = await measureStep(forwarder, feeder, sink, subscribers, plan);
     if (again.run.lossPercent < run.lossPercent) ({ run, coreBusyPercent, sinkDrops, inputDrops } = again);

@@ -79,11 +79,22 @@ export async function runTtff(ctx: BenchContext, publisherKind: PublisherKind = 
   }
 }
 
-async function measureBurst(ctx: BenchContext, plan: BurstPlan, joiners: Record<JoinerKind, BotFactory>, settings: JoinerSettings, label: string): Promise<JoinSample[]> {
+async function measureBurst(
+  ctx: BenchContext,
+  plan: BurstPlan,
+  joiners: Record<JoinerKind, BotFactory>,
+  settings: JoinerSettings,
+  label: string,
+): Promise<JoinSample[]> {
   ctx.log(`ttff: room ${settings.room}, ${plan.joins} joins at ${plan.joinsPerSec}/s (every ${plan.browserEvery}. in Chromium)`);
   const samples = await runBurst(plan, joiners, settings, label);
   for (const failed of samples.filter((s) => s.error !== undefined)) ctx.log(`ttff: ${failed.name} failed: ${failed.error}`);
-  ctx.log(`ttff: ${(['browser', 'sim'] as const).filter((kind) => samples.some((s) => s.kind === kind)).map((kind) => describe(samples, kind)).join('; ')}`);
+  ctx.log(
+    `ttff: ${(['browser', 'sim'] as const)
+      .filter((kind) => samples.some((s) => s.kind === kind))
+      .map((kind) => describe(samples, kind))
+      .join('; ')}`,
+  );
   await sleep(1_500); // the joiners' leaving settles
   return samples;
 }
@@ -107,12 +118,15 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   const quick = process.argv.includes('--quick');
   const publisherKind: PublisherKind = process.argv.includes('browser') ? 'browser' : 'sim';
   const portArg = process.argv.find((a) => a.startsWith('--port-base='));
-  runTtff({
-    quick,
-    log: (line) => process.stderr.write(`${line}\n`),
-    portBase: portArg ? Number(portArg.split('=')[1]) : 13000,
-    workDir: os.tmpdir(),
-  }, publisherKind).then(
+  runTtff(
+    {
+      quick,
+      log: (line) => process.stderr.write(`${line}\n`),
+      portBase: portArg ? Number(portArg.split('=')[1]) : 13000,
+      workDir: os.tmpdir(),
+    },
+    publisherKind,
+  ).then(
     (result) => {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       process.exit(0);

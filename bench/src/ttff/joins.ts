@@ -82,12 +82,7 @@ export interface BurstPlan {
 }
 
 /** Starts `plan.joins` joiners at the plan's rate, alternating kinds, and waits for every one's outcome. */
-export async function runBurst(
-  plan: BurstPlan,
-  factories: Record<JoinerKind, BotFactory>,
-  settings: JoinerSettings,
-  label: string,
-): Promise<JoinSample[]> {
+export async function runBurst(plan: BurstPlan, factories: Record<JoinerKind, BotFactory>, settings: JoinerSettings, label: string): Promise<JoinSample[]> {
   const joiners = Array.from({ length: plan.joins }, (_, i) => {
     const kind: JoinerKind = i % plan.browserEvery === 0 ? 'browser' : 'sim';
     const bot = factories[kind].create({

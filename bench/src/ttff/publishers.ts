@@ -26,9 +26,7 @@ export interface PublishedRoom {
 
 /** Two publishers in `room`, started, and given 2 s for their cameras' first frames before anyone is timed. */
 export async function startRoom(factory: BotFactory, url: string, room: string): Promise<PublishedRoom> {
-  const publishers = [0, 1].map((i) =>
-    factory.create({ url, room, name: `publisher-${i}`, publish: { audio: true, video: true, simulcast: false } }),
-  );
+  const publishers = [0, 1].map((i) => factory.create({ url, room, name: `publisher-${i}`, publish: { audio: true, video: true, simulcast: false } }));
   await Promise.all(publishers.map((p) => p.start()));
   await sleep(2_000);
   return {

@@ -135,13 +135,17 @@ async function main(): Promise<void> {
         const page = await context.newPage();
         await page.evaluateOnNewDocument(TRACER);
         await page.goto(botPageFor({ url: server.wsUrl, room: ROOM, name: `traced-${i}`, publish: null }).url);
-        await page.waitForFunction(() => (globalThis as unknown as { __trace: TraceEvent[] }).__trace.some((e) => e.what.startsWith('first frame')), { timeout: 20_000 });
+        await page.waitForFunction(() => (globalThis as unknown as { __trace: TraceEvent[] }).__trace.some((e) => e.what.startsWith('first frame')), {
+          timeout: 20_000,
+        });
         const events = await page.evaluate(() => (globalThis as unknown as { __trace: TraceEvent[] }).__trace);
         const open = events.find((e) => e.what === 'ws open')?.at ?? 0;
         const timeline = events.map((e) => ({ at: Math.round((e.at - open) * 10) / 10, what: e.what }));
         // The first join pays for the browser's and the server's warm-up: shown, not counted.
         if (i > 0) timelines.push(timeline);
-        process.stdout.write(`\njoin ${i}${i === 0 ? ' (warm-up, not counted)' : ''}:\n${timeline.map((e) => `  ${e.at.toFixed(1).padStart(8)} ms  ${e.what}`).join('\n')}\n`);
+        process.stdout.write(
+          `\njoin ${i}${i === 0 ? ' (warm-up, not counted)' : ''}:\n${timeline.map((e) => `  ${e.at.toFixed(1).padStart(8)} ms  ${e.what}`).join('\n')}\n`,
+        );
       } finally {
         await context.close();
       }

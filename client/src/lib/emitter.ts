@@ -67,11 +67,7 @@ export class Emitter<Events extends object> {
 }
 
 /** Resolves with the next emission of `event`; rejects after `timeoutMs` (if given). */
-export function nextEvent<Events extends object, K extends keyof Events>(
-  emitter: Emitter<Events>,
-  event: K,
-  timeoutMs?: number,
-): Promise<Events[K]> {
+export function nextEvent<Events extends object, K extends keyof Events>(emitter: Emitter<Events>, event: K, timeoutMs?: number): Promise<Events[K]> {
   return new Promise((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const off = emitter.once(event, (payload) => {

@@ -9,16 +9,7 @@
 export { ConferenceSession } from './session';
 export { prepareWebRtc } from './device';
 export type { SessionOptions } from './options';
-export type {
-  ChatMessage,
-  ConnectionState,
-  EndReason,
-  LocalStatsSource,
-  RemotePeer,
-  RemoteTrack,
-  SessionEvents,
-  UnpublishReason,
-} from './events';
+export type { ChatMessage, ConnectionState, EndReason, LocalStatsSource, RemotePeer, RemoteTrack, SessionEvents, UnpublishReason } from './events';
 export type { PublishOptions } from './publishing';
 export { CHAT_LABEL, MAX_CHAT_CHARS } from './chat';
 export { Emitter, nextEvent, type Listener } from './emitter';

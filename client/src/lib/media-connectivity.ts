@@ -44,7 +44,10 @@ export class MediaConnectivityWatch {
       clearTimeout(this.#timers.get(transport));
       // ICE only starts when the transport carries something; from then on it has ICE_STUCK_MS.
       if (state === 'connecting' || state === 'disconnected') {
-        this.#timers.set(transport, setTimeout(() => this.#stuck(transport), ICE_STUCK_MS));
+        this.#timers.set(
+          transport,
+          setTimeout(() => this.#stuck(transport), ICE_STUCK_MS),
+        );
       }
       this.#update();
     };

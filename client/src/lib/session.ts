@@ -189,9 +189,8 @@ export class ConferenceSession extends Emitter<SessionEvents> {
     const link = new RoomLink(this.#options satisfies LinkSettings);
     this.#link = link;
     await link.connect(this.#devices);
-    this.#mediaWatch = new MediaConnectivityWatch(
-      { iceServers: link.joined.iceServers, relayOnly: this.#options.forceRelay },
-      (media) => this.emit('media', media),
+    this.#mediaWatch = new MediaConnectivityWatch({ iceServers: link.joined.iceServers, relayOnly: this.#options.forceRelay }, (media) =>
+      this.emit('media', media),
     );
     for (const transport of link.transports) this.#mediaWatch.watch(transport);
     try {

@@ -16,7 +16,11 @@ export class SidePanel {
       send(text);
       this.#input.value = '';
     });
-    this.element.append(h('div', {}, [h('h2', { text: 'Participants' }), this.#people]), h('div', { class: 'messages-wrap' }, [h('h2', { text: 'Chat' }), this.#messages]), form);
+    this.element.append(
+      h('div', {}, [h('h2', { text: 'Participants' }), this.#people]),
+      h('div', { class: 'messages-wrap' }, [h('h2', { text: 'Chat' }), this.#messages]),
+      form,
+    );
   }
 
   toggle(): void {

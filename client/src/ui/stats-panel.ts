@@ -81,10 +81,20 @@ export class StatsPanel {
 
   async refresh(): Promise<void> {
     const rows = await Promise.all(this.sources().map((s) => summarize(s).catch(() => undefined)));
-    const head = h('tr', {}, ['stream', 'kbit/s', 'loss', 'RTT', 'resolution', 'fps', 'codec'].map((t) => h('th', { text: t })));
+    const head = h(
+      'tr',
+      {},
+      ['stream', 'kbit/s', 'loss', 'RTT', 'resolution', 'fps', 'codec'].map((t) => h('th', { text: t })),
+    );
     const body = rows
       .filter((r): r is Row => r !== undefined)
-      .map((r) => h('tr', {}, [r.stream, r.kbps, r.loss, r.rtt, r.resolution, r.fps, r.codec].map((t) => h('td', { text: t }))));
+      .map((r) =>
+        h(
+          'tr',
+          {},
+          [r.stream, r.kbps, r.loss, r.rtt, r.resolution, r.fps, r.codec].map((t) => h('td', { text: t })),
+        ),
+      );
     this.element.replaceChildren(h('table', {}, [head, ...body]));
   }
 

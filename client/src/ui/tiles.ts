@@ -69,7 +69,10 @@ export class TileGrid {
     const video = h('video', { autoplay: true, muted: true, playsInline: true, 'data-peer-id': key.peerId, 'data-source': key.source });
     video.srcObject = new MediaStream([track]);
     const label = h('div', { class: 'label' });
-    const element = h('div', { class: `tile ${key.source === 'screen' ? 'screen' : ''}`, 'data-tile-peer': key.peerId, 'data-initials': initials(name) }, [video, label]);
+    const element = h('div', { class: `tile ${key.source === 'screen' ? 'screen' : ''}`, 'data-tile-peer': key.peerId, 'data-initials': initials(name) }, [
+      video,
+      label,
+    ]);
     const tile: Tile = { key, element, video, label, consumerId, layer: undefined };
     this.#tiles.set(TileGrid.key(key), tile);
     element.classList.toggle('video-off', paused);

@@ -147,7 +147,9 @@ export function renderHtmlReport(report: Report): string {
   const { js, css } = uplotAssets();
   const s = report.summary;
   const title = runTitle(s, report.options, report.runId);
-  const charts = CHART_IDS.map((id) => `<section class="panel"><h2>${escapeHtml(CHART_TITLES[id])}</h2><div class="chart" id="${id}"></div></section>`).join('');
+  const charts = CHART_IDS.map((id) => `<section class="panel"><h2>${escapeHtml(CHART_TITLES[id])}</h2><div class="chart" id="${id}"></div></section>`).join(
+    '',
+  );
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -106,8 +106,9 @@ function streamCheck(bots: BotRecord[]): { expectedByBot: Map<BotRecord, Expecta
         mine++;
         const peerId = publisher.snapshot?.peerId;
         const ok = peerId !== undefined && got.some((s) => s.peerId === peerId && s.kind === kind && s.packets > 0);
-        if (ok) received++, roomEntry.received++;
-        else if (missing.length < MISSING_LISTED) missing.push({ room, subscriber: subscriber.planned.spec.name, publisher: publisher.planned.spec.name, kind });
+        if (ok) (received++, roomEntry.received++);
+        else if (missing.length < MISSING_LISTED)
+          missing.push({ room, subscriber: subscriber.planned.spec.name, publisher: publisher.planned.spec.name, kind });
       }
     }
     expected += mine;
@@ -194,7 +195,9 @@ export function summarize(record: RunRecord, thresholds: Thresholds): Summary {
     bitrateKbps: mean(bitrates),
     jitterMs: spread(allStreams.map((s) => s.jitterMs)),
     rttMs: spread(allStreams.flatMap((s) => (s.rttMs === undefined ? [] : [s.rttMs]))),
-    freezes: freezeStreams.length ? { count: freezeStreams.reduce((n, s) => n + (s.freezeCount ?? 0), 0), totalMs: freezeStreams.reduce((n, s) => n + (s.freezeMs ?? 0), 0) } : null,
+    freezes: freezeStreams.length
+      ? { count: freezeStreams.reduce((n, s) => n + (s.freezeCount ?? 0), 0), totalMs: freezeStreams.reduce((n, s) => n + (s.freezeMs ?? 0), 0) }
+      : null,
     streams,
     ...serverCost(record),
     server: record.server,
@@ -228,7 +231,9 @@ const fixed = (v: number | null | undefined, digits = 0, unit = '') => (v === nu
 
 function costLine(parts: Record<string, MeanMax | number | null>, unit: string): string {
   return Object.entries(parts)
-    .map(([name, v]) => (v === null ? `${name} n/a` : typeof v === 'number' ? `${name} ${fixed(v, 0, unit)}` : `${name} ${fixed(v.mean, 0, unit)} (max ${fixed(v.max, 0, unit)})`))
+    .map(([name, v]) =>
+      v === null ? `${name} n/a` : typeof v === 'number' ? `${name} ${fixed(v, 0, unit)}` : `${name} ${fixed(v.mean, 0, unit)} (max ${fixed(v.max, 0, unit)})`,
+    )
     .join(', ');
 }
 
@@ -240,7 +245,12 @@ export function summaryRows(s: Summary): [string, string][] {
   row('joins', `${s.joined}/${s.planned} joined${pct}, ${s.failed} failed${s.attempted < s.planned ? `, ${s.planned - s.attempted} never started` : ''}`);
   for (const [reason, n] of Object.entries(s.failures).sort((a, b) => b[1] - a[1])) row('  failure', `${n} × ${reason}`);
   if (Object.keys(s.failures).some((reason) => SERVER_LIMIT.test(reason))) row('  hint', SERVER_LIMIT_HINT);
-  row('join time', s.joinMs ? `p50 ${fixed(s.joinMs.p50)} ms, p95 ${fixed(s.joinMs.p95)} ms, p99 ${fixed(s.joinMs.p99)} ms (${s.joinMs.samples} bots; WebSocket open → first remote media)` : 'n/a (no bot received remote media)');
+  row(
+    'join time',
+    s.joinMs
+      ? `p50 ${fixed(s.joinMs.p50)} ms, p95 ${fixed(s.joinMs.p95)} ms, p99 ${fixed(s.joinMs.p99)} ms (${s.joinMs.samples} bots; WebSocket open → first remote media)`
+      : 'n/a (no bot received remote media)',
+  );
   if (s.withoutMedia > 0) row('', `${s.withoutMedia} bot(s) with remote publishers received no media`);
   const all = s.streams.expected === s.streams.received;
   row('streams', `${s.streams.received}/${s.streams.expected} received${s.streams.expected > 0 && all ? ' (every subscriber got every publisher)' : ''}`);
@@ -267,7 +277,11 @@ export function thresholdText(t: ThresholdResult): string {
   return `${t.name} ${t.limit} ${t.unit}: ${actual}`;
 }
 
-export function runTitle(s: Summary, options: Pick<LoadTestOptions, 'bots' | 'rooms' | 'peersPerRoom' | 'publishersPerRoom' | 'ramp' | 'durationS'>, runId: string): string {
+export function runTitle(
+  s: Summary,
+  options: Pick<LoadTestOptions, 'bots' | 'rooms' | 'peersPerRoom' | 'publishersPerRoom' | 'ramp' | 'durationS'>,
+  runId: string,
+): string {
   return `Confero load test ${runId}: ${options.bots} bots, ${options.rooms} room(s) × ${options.peersPerRoom} peers (${options.publishersPerRoom} publishing), ramp ${options.ramp}/s, hold ${options.durationS} s${s.interrupted ? ' — INTERRUPTED' : ''}`;
 }
 

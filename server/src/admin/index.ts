@@ -56,9 +56,7 @@ export async function registerAdminApi(app: FastifyInstance, deps: AdminApiDeps)
       });
       admin.setValidatorCompiler(strictValidatorCompiler);
       admin.setErrorHandler(adminErrorHandler);
-      admin.setNotFoundHandler((request, reply) =>
-        sendError(reply, 404, 'not_found', `no admin route ${request.method} ${request.url.split('?')[0]}`),
-      );
+      admin.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no admin route ${request.method} ${request.url.split('?')[0]}`));
       admin.get('/openapi.json', { schema: { hide: true } }, async () => admin.swagger());
 
       await admin.register(async (guarded) => {

@@ -10,15 +10,7 @@ import type { Peer } from '../rooms/peer';
 import type { Room } from '../rooms/room';
 import type { RoomDirectory } from '../rooms/room-directory';
 import { AdminError, requireRoomAdmin, requireRoomList } from './access';
-import {
-  routeSchemas,
-  type MuteBody,
-  type MuteResult,
-  type PeerParams,
-  type ProducerParams,
-  type RoomList,
-  type RoomParams,
-} from './schemas';
+import { routeSchemas, type MuteBody, type MuteResult, type PeerParams, type ProducerParams, type RoomList, type RoomParams } from './schemas';
 
 export interface AdminRouteDeps {
   directory: RoomDirectory;
@@ -46,7 +38,12 @@ export function registerAdminRoutes(admin: FastifyInstance, { directory, claimsO
 
   admin.get('/rooms', { schema: routeSchemas.listRooms }, async (request): Promise<RoomList> => {
     requireRoomList(claimsOf(request));
-    return { rooms: directory.list().filter((room) => !room.closed).map(summarizeRoom) };
+    return {
+      rooms: directory
+        .list()
+        .filter((room) => !room.closed)
+        .map(summarizeRoom),
+    };
   });
 
   admin.get<{ Params: RoomParams }>('/rooms/:room', { schema: routeSchemas.getRoom }, async (request): Promise<RoomDetail> => {
@@ -80,7 +77,11 @@ export function registerAdminRoutes(admin: FastifyInstance, { directory, claimsO
       if (!producer) {
         throw new AdminError(404, 'not_found', `peer ${JSON.stringify(peer.id)} has no producer ${JSON.stringify(params.producerId)}`);
       }
-      audit(request, { room: room.name, peer: peer.id, producer: producer.id, muted: body.muted }, body.muted ? 'admin muted producer' : 'admin unmuted producer');
+      audit(
+        request,
+        { room: room.name, peer: peer.id, producer: producer.id, muted: body.muted },
+        body.muted ? 'admin muted producer' : 'admin unmuted producer',
+      );
       return { producer };
     },
   );

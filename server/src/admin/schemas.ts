@@ -48,8 +48,7 @@ export const MuteResult = Type.Object({ producer: ProducerInfo });
 export type MuteResult = Static<typeof MuteResult>;
 
 /** The error statuses each kind of route can answer, for the OpenAPI document. */
-const errors = (...statuses: number[]): Record<number, typeof ErrorBody> =>
-  Object.fromEntries(statuses.map((status) => [status, ErrorBody]));
+const errors = (...statuses: number[]): Record<number, typeof ErrorBody> => Object.fromEntries(statuses.map((status) => [status, ErrorBody]));
 
 const AUTH = [{ bearerAuth: [] }];
 

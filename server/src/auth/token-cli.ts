@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   const link = `${pageUrl}&token=${encodeURIComponent(token)}`;
   process.stdout.write(`${token}\n${link}\n`);
   const { video } = mint;
-  const granted = Object.entries(video).filter(([name, value]) => value === true && name !== 'roomJoin').map(([name]) => name);
+  const granted = Object.entries(video)
+    .filter(([name, value]) => value === true && name !== 'roomJoin')
+    .map(([name]) => name);
   const expires = new Date(Date.now() + (mint.ttlSeconds ?? 0) * 1000).toISOString();
   process.stderr.write(
     `token for ${JSON.stringify(mint.identity)} in room ${video.room}, signed with key ${mint.apiKey}: ${granted.join(', ') || 'join only'}` +

@@ -65,7 +65,10 @@ function readFlags(argv: readonly string[]): Map<Flag, string> {
 }
 
 function list(value: string, flag: string, allowed: readonly string[]): string[] {
-  const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   const unknown = items.find((item) => !allowed.includes(item));
   if (unknown !== undefined) throw new TokenOptionsError(`${flag}: unknown '${unknown}' (expected some of ${allowed.join(', ')})`);
   return items;
@@ -75,7 +78,8 @@ function list(value: string, flag: string, allowed: readonly string[]): string[]
 export function parseTtl(value: string): number {
   const match = /^(\d+)([smhd]?)$/.exec(value);
   const seconds = match ? Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'] : NaN;
-  if (!(seconds >= 1 && seconds <= 366 * 86_400)) throw new TokenOptionsError(`--ttl expects seconds or a number with s, m, h or d, up to a year (e.g. 3600 or 6h), got '${value}'`);
+  if (!(seconds >= 1 && seconds <= 366 * 86_400))
+    throw new TokenOptionsError(`--ttl expects seconds or a number with s, m, h or d, up to a year (e.g. 3600 or 6h), got '${value}'`);
   return seconds;
 }
 
@@ -99,7 +103,7 @@ function signingKey(env: Env, wanted: string | undefined): { apiKey: string; api
     if (error instanceof ConfigError) throw new TokenOptionsError(error.message);
     throw error;
   }
-  if (keys.size === 0) throw new TokenOptionsError('AUTH_KEYS is not set: run it with the server\'s key:secret pairs, e.g. AUTH_KEYS=main:… npm run token -- …');
+  if (keys.size === 0) throw new TokenOptionsError("AUTH_KEYS is not set: run it with the server's key:secret pairs, e.g. AUTH_KEYS=main:… npm run token -- …");
   const apiKey = wanted ?? [...keys.keys()][0]!;
   const apiSecret = keys.get(apiKey);
   if (apiSecret === undefined) throw new TokenOptionsError(`--key ${apiKey} is not one of AUTH_KEYS (${[...keys.keys()].join(', ')})`);
@@ -112,7 +116,8 @@ export function parseTokenArgs(argv: readonly string[], env: Env): TokenArgs {
   const room = flags.get('--room');
   const identity = flags.get('--identity');
   if (room === undefined) throw new TokenOptionsError('--room is required');
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(room)) throw new TokenOptionsError(`--room: room names use letters, digits, - _ . (up to 64, starting with a letter or digit), got '${room}'`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(room))
+    throw new TokenOptionsError(`--room: room names use letters, digits, - _ . (up to 64, starting with a letter or digit), got '${room}'`);
   if (identity === undefined) throw new TokenOptionsError('--identity is required');
   if (identity.length > 256) throw new TokenOptionsError('--identity: at most 256 characters');
   const name = flags.get('--name');

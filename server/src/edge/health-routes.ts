@@ -18,11 +18,7 @@ export interface HealthDeps {
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
   app.get('/readyz', async (_request, reply) => {
     const live = deps.pool.slots.length;
-    const reason = deps.shuttingDown()
-      ? 'shutting down'
-      : live < deps.expectedWorkers
-        ? `${live} of ${deps.expectedWorkers} workers up`
-        : undefined;
+    const reason = deps.shuttingDown() ? 'shutting down' : live < deps.expectedWorkers ? `${live} of ${deps.expectedWorkers} workers up` : undefined;
     return reply.code(reason ? 503 : 200).send({ ready: !reason, ...(reason ? { reason } : {}) });
   });
   app.get('/healthz', async (_request, reply) => {

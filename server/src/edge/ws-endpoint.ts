@@ -124,16 +124,17 @@ function sniffId(text: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
-type ParsedRequest =
-  | { ok: true; id: number; method: MethodName; data: unknown }
-  | { ok: false; id: number | null; error: ProtocolError };
+type ParsedRequest = { ok: true; id: number; method: MethodName; data: unknown } | { ok: false; id: number | null; error: ProtocolError };
 
 /** Untrusted bytes → a request of a known method, or the error to answer (under the sender's id if it can be read). */
 function parseRequest(raw: Buffer, isBinary: boolean, maxBytes: number): ParsedRequest {
   const refuse = (id: number | null, error: ProtocolError): ParsedRequest => ({ ok: false, id, error });
   if (isBinary) return refuse(null, new ProtocolError('invalid_message', 'binary frames are not accepted; send JSON text'));
   if (raw.length > maxBytes) {
-    return refuse(sniffId(raw.toString('utf8', 0, 256)), new ProtocolError('message_too_large', `message of ${raw.length} bytes exceeds the limit of ${maxBytes}`));
+    return refuse(
+      sniffId(raw.toString('utf8', 0, 256)),
+      new ProtocolError('message_too_large', `message of ${raw.length} bytes exceeds the limit of ${maxBytes}`),
+    );
   }
   const text = raw.toString('utf8');
   let parsed: unknown;
@@ -153,11 +154,7 @@ function parseRequest(raw: Buffer, isBinary: boolean, maxBytes: number): ParsedR
 }
 
 /** A known method's data checked against its schema, then handled by the session; never rejects. */
-async function handleRequest(
-  { id, method, data }: { id: number; method: MethodName; data: unknown },
-  session: PeerSession,
-  log: Logger,
-): Promise<Response> {
+async function handleRequest({ id, method, data }: { id: number; method: MethodName; data: unknown }, session: PeerSession, log: Logger): Promise<Response> {
   const checked = validateRequestData(method, data);
   if (!checked.ok) return fail(id, new ProtocolError('bad_request', `${method}: ${checked.message}`));
   try {

@@ -17,7 +17,8 @@ export class TokenBucket {
     readonly burst: number,
     private readonly now: Clock = monotonicMs,
   ) {
-    if (!(ratePerSecond > 0) || !(burst >= 1)) throw new RangeError(`token bucket needs a positive rate and a burst of at least 1 (got ${ratePerSecond}, ${burst})`);
+    if (!(ratePerSecond > 0) || !(burst >= 1))
+      throw new RangeError(`token bucket needs a positive rate and a burst of at least 1 (got ${ratePerSecond}, ${burst})`);
     this.#tokens = burst;
     this.#updatedMs = now();
   }

@@ -39,9 +39,7 @@ export type WsLimitSettings = Pick<
   'wsRatePerSecond' | 'wsRateBurst' | 'wsRateCloseAfter' | 'joinsPerIpPerMinute' | 'maxWsConnections' | 'maxWsConnectionsPerIp'
 >;
 
-export type Admission =
-  | { admitted: true; connection: ConnectionLimits }
-  | { admitted: false; closeCode: typeof CLOSE_TRY_AGAIN_LATER; reason: string };
+export type Admission = { admitted: true; connection: ConnectionLimits } | { admitted: false; closeCode: typeof CLOSE_TRY_AGAIN_LATER; reason: string };
 
 /** A request that is not handled: answer `error`; with `close`, then close the socket with it. */
 export interface RequestRefusal {
@@ -149,7 +147,10 @@ export class ConnectionLimits {
     this.#closing = { code: CLOSE_POLICY_VIOLATION, reason: 'too many requests over the rate limit' };
     this.metrics.countRateLimited('ws_flood_closed');
     // Once per socket, by construction (#closing is set): the address, never the payload.
-    this.log.warn({ ip: this.ip, refused: this.#refusals.count, windowSeconds: REFUSAL_WINDOW_MS / 1000 }, 'closing a WebSocket that kept sending over its rate limit');
+    this.log.warn(
+      { ip: this.ip, refused: this.#refusals.count, windowSeconds: REFUSAL_WINDOW_MS / 1000 },
+      'closing a WebSocket that kept sending over its rate limit',
+    );
     return { error, close: this.#closing };
   }
 

@@ -210,9 +210,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   /** Per-worker CPU and memory, read from the worker processes themselves. */
   async resourceUsage(): Promise<{ index: number; pid: number; usage: types.WorkerResourceUsage }[]> {
-    return Promise.all(
-      this.slots.map(async (slot) => ({ index: slot.index, pid: slot.worker.pid, usage: await slot.worker.getResourceUsage() })),
-    );
+    return Promise.all(this.slots.map(async (slot) => ({ index: slot.index, pid: slot.worker.pid, usage: await slot.worker.getResourceUsage() })));
   }
 
   /**

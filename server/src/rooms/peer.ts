@@ -64,9 +64,7 @@ export class Peer {
 
   /** Does this peer own an object with that id, of any kind? */
   owns(id: string): boolean {
-    return (
-      this.transports.has(id) || this.producers.has(id) || this.consumers.has(id) || this.dataProducers.has(id) || this.dataConsumers.has(id)
-    );
+    return this.transports.has(id) || this.producers.has(id) || this.consumers.has(id) || this.dataProducers.has(id) || this.dataConsumers.has(id);
   }
 
   info(): PeerInfo {

@@ -37,19 +37,17 @@ export class InMemoryRoomDirectory implements RoomDirectory {
     if (this.#rooms.size + this.#creating.size >= this.maxRooms) {
       throw new ProtocolError('unavailable', `this server already hosts its maximum of ${this.maxRooms} rooms; try again later or join an existing room`);
     }
-    const creation = this.createRoom(name).then(
-      (room) => {
-        if (this.#shuttingDown) {
-          room.close('shutdown');
-          throw new ProtocolError('unavailable', 'the server is shutting down; join again in a moment');
-        }
-        this.#rooms.set(name, room);
-        room.onClose(() => {
-          if (this.#rooms.get(name) === room) this.#rooms.delete(name);
-        });
-        return room;
-      },
-    );
+    const creation = this.createRoom(name).then((room) => {
+      if (this.#shuttingDown) {
+        room.close('shutdown');
+        throw new ProtocolError('unavailable', 'the server is shutting down; join again in a moment');
+      }
+      this.#rooms.set(name, room);
+      room.onClose(() => {
+        if (this.#rooms.get(name) === room) this.#rooms.delete(name);
+      });
+      return room;
+    });
     this.#creating.set(name, creation);
     try {
       return await creation;

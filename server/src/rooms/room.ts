@@ -85,15 +85,11 @@ export class Room {
 
   /** A new producer: every other peer with a receive transport gets a paused consumer. */
   async fanOutProducer(owner: Peer, producer: types.Producer): Promise<void> {
-    await Promise.all(
-      [...this.peers.values()].filter((peer) => peer !== owner).map((peer) => consumeProducer(this, peer, owner, producer)),
-    );
+    await Promise.all([...this.peers.values()].filter((peer) => peer !== owner).map((peer) => consumeProducer(this, peer, owner, producer)));
   }
 
   async fanOutDataProducer(owner: Peer, dataProducer: types.DataProducer): Promise<void> {
-    await Promise.all(
-      [...this.peers.values()].filter((peer) => peer !== owner).map((peer) => consumeData(this, peer, owner, dataProducer)),
-    );
+    await Promise.all([...this.peers.values()].filter((peer) => peer !== owner).map((peer) => consumeData(this, peer, owner, dataProducer)));
   }
 
   /** A peer's new receive transport: consume everything already published in the room. */

@@ -6,14 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { types } from 'mediasoup';
-import {
-  PROTOCOL_VERSION,
-  ProtocolError,
-  type IceServer,
-  type MethodName,
-  type RequestData,
-  type ResponseData,
-} from '../../../protocol/src';
+import { PROTOCOL_VERSION, ProtocolError, type IceServer, type MethodName, type RequestData, type ResponseData } from '../../../protocol/src';
 import type { RoomLimits } from '../config';
 import { Peer, type Disconnect, type Notify } from './peer';
 import type { Authorize, PeerAccess } from './access';
@@ -65,7 +58,10 @@ export class PeerSession {
     this.#queue = run.catch(() => undefined);
     if (method === 'join') {
       // Registered before the caller awaits `run`, so the histogram has it by the time the answer is sent.
-      void run.then(() => this.deps.metrics.observeJoin((performance.now() - received) / 1000), () => undefined);
+      void run.then(
+        () => this.deps.metrics.observeJoin((performance.now() - received) / 1000),
+        () => undefined,
+      );
     }
     return run;
   }

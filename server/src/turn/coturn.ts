@@ -106,9 +106,7 @@ function isLoopback(address: string): boolean {
 /** The SFU's own addresses (announced and bound), as IPs: the only private/loopback peers coturn may relay to. */
 export async function sfuAddresses(config: Config): Promise<string[]> {
   const names = config.media.listen.flatMap((entry) => [entry.ip, entry.announcedAddress ?? entry.ip]);
-  const resolved = await Promise.all(
-    names.map(async (name) => (net.isIP(name) ? [name] : (await dns.lookup(name, { all: true })).map((r) => r.address))),
-  );
+  const resolved = await Promise.all(names.map(async (name) => (net.isIP(name) ? [name] : (await dns.lookup(name, { all: true })).map((r) => r.address))));
   return [...new Set(resolved.flat())];
 }
 

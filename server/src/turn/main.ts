@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(error.message, 2);
     throw error;
   }
-  if (!config.ice.turnSecret) fail('set TURN_SECRET (coturn\'s static-auth-secret, the same value the SFU gets)', 2);
+  if (!config.ice.turnSecret) fail("set TURN_SECRET (coturn's static-auth-secret, the same value the SFU gets)", 2);
   const plan = planCoturn(config, await sfuAddresses(config), readHostNetwork());
   const dir = path.join(cacheDir(), 'turn', String(config.turn.port));
   const coturn = await startCoturn(config, plan, dir, { echo: process.stdout });

@@ -8,7 +8,19 @@
  */
 import fc from 'fast-check';
 import type { ErrorCode } from '../../../protocol/src';
-import { applyMutation, METHODS, methodArbitrary, mutation, OMIT, plausibleData, pollutingKey, pollutingValue, PROTO_KEY, rawLiteral, weirdValue } from './fuzz-requests';
+import {
+  applyMutation,
+  METHODS,
+  methodArbitrary,
+  mutation,
+  OMIT,
+  plausibleData,
+  pollutingKey,
+  pollutingValue,
+  PROTO_KEY,
+  rawLiteral,
+  weirdValue,
+} from './fuzz-requests';
 
 export const AUTO_ID = '$autoId';
 /** The auto id inside hand-written JSON text (the socket replaces the quoted form). */
@@ -42,14 +54,35 @@ const envelopeId = fc.oneof(
     arbitrary: fc.constantFrom<unknown>(OMIT, null, true, '1', '', [], {}, 0, -1, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, -(2 ** 53), 1e308),
   },
   { weight: 1, arbitrary: fc.constantFrom('1e999', '-1e999', '9007199254740993', '-0', '1.0', '1e-400', '00012', '0.5e1').map(rawLiteral) },
-  { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 20 }), fc.bigInt().map((n) => rawLiteral(n.toString()))) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      fc.integer(),
+      fc.double(),
+      fc.string({ maxLength: 20 }),
+      fc.bigInt().map((n) => rawLiteral(n.toString())),
+    ),
+  },
 );
 
 const methodName = fc.oneof(
   { weight: 20, arbitrary: fc.constantFrom(...METHODS) },
   {
     weight: 2,
-    arbitrary: fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '', 'JOIN', 'join ', 'getStats\u0000', 'x'.repeat(64), 'x'.repeat(65)),
+    arbitrary: fc.constantFrom(
+      '__proto__',
+      'constructor',
+      'prototype',
+      'toString',
+      'hasOwnProperty',
+      'valueOf',
+      '',
+      'JOIN',
+      'join ',
+      'getStats\u0000',
+      'x'.repeat(64),
+      'x'.repeat(65),
+    ),
   },
   { weight: 1, arbitrary: fc.oneof(fc.string({ unit: 'grapheme', maxLength: 70 }), weirdValue) },
 );
@@ -154,12 +187,10 @@ const binaryFrame: fc.Arbitrary<FuzzFrame> = fc
 
 /** Over MAX_MESSAGE_BYTES but under the hard limit: answered `message_too_large`, socket kept. */
 export const oversizedFrame = (maxBytes: number): fc.Arbitrary<FuzzFrame> =>
-  fc
-    .tuple(fc.integer({ min: maxBytes + 1, max: maxBytes * 3 }), fc.constantFrom(...METHODS))
-    .map(([size, method]) => {
-      const head = `{"id":"${AUTO_ID}","method":"${method}","data":{"pad":"`;
-      return { kind: 'text', category: 'oversized', text: head + 'x'.repeat(size - head.length) + '"}}', expect: ['message_too_large'] };
-    });
+  fc.tuple(fc.integer({ min: maxBytes + 1, max: maxBytes * 3 }), fc.constantFrom(...METHODS)).map(([size, method]) => {
+    const head = `{"id":"${AUTO_ID}","method":"${method}","data":{"pad":"`;
+    return { kind: 'text', category: 'oversized', text: head + 'x'.repeat(size - head.length) + '"}}', expect: ['message_too_large'] };
+  });
 
 /** Frames the server answers by closing the socket: over the hard size limit, or text that is not UTF-8. */
 export const closingFrame = (hardLimit: number): fc.Arbitrary<FuzzFrame> =>

@@ -13,7 +13,15 @@ import { RequestSchemas, type MethodName } from '../../../protocol/src';
 export const METHODS = Object.keys(RequestSchemas) as MethodName[];
 
 /** How often each method is picked for a request: what builds state (transports, producers) more often than leave. */
-const METHOD_WEIGHTS: Partial<Record<MethodName, number>> = { join: 6, leave: 1, getRouterRtpCapabilities: 1, createTransport: 8, connectTransport: 6, produce: 12, produceData: 4 };
+const METHOD_WEIGHTS: Partial<Record<MethodName, number>> = {
+  join: 6,
+  leave: 1,
+  getRouterRtpCapabilities: 1,
+  createTransport: 8,
+  connectTransport: 6,
+  produce: 12,
+  produceData: 4,
+};
 export const methodArbitrary: fc.Arbitrary<MethodName> = fc.oneof(
   ...METHODS.map((method) => ({ weight: METHOD_WEIGHTS[method] ?? 3, arbitrary: fc.constant(method) })),
 );
@@ -32,7 +40,24 @@ const RAW_NUMBERS = ['1e999', '-1e999', '9007199254740993', '1234567890123456789
 /** Values no field expects: wrong types, extremes, NaN-like strings, odd unicode, huge strings. */
 export const weirdValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(null, true, false, 0, -1, 1, 1.5, -0.5, 2 ** 31, 2 ** 32, 2 ** 53, -(2 ** 53), 1e308, -1e308, Number.MAX_SAFE_INTEGER),
-  fc.constantFrom('', 'NaN', 'Infinity', '-Infinity', 'null', 'undefined', 'true', '0x10', '1e999', '-1', ' 1', '\u0000', '\ud800', '\uffff', '‮rtl', '🙂'.repeat(40)),
+  fc.constantFrom(
+    '',
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    'null',
+    'undefined',
+    'true',
+    '0x10',
+    '1e999',
+    '-1',
+    ' 1',
+    '\u0000',
+    '\ud800',
+    '\uffff',
+    '‮rtl',
+    '🙂'.repeat(40),
+  ),
   fc.constantFrom(...RAW_NUMBERS).map(rawLiteral),
   fc.string({ unit: 'grapheme', maxLength: 80 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
@@ -64,7 +89,18 @@ const id = (pool: RefPool): fc.Arbitrary<string> =>
   );
 
 const parameters = fc.dictionary(
-  fc.constantFrom('apt', 'packetization-mode', 'profile-level-id', 'level-asymmetry-allowed', 'profile-id', 'useinbandfec', 'usedtx', 'x-google-start-bitrate', 'minptime', 'sprop-stereo'),
+  fc.constantFrom(
+    'apt',
+    'packetization-mode',
+    'profile-level-id',
+    'level-asymmetry-allowed',
+    'profile-id',
+    'useinbandfec',
+    'usedtx',
+    'x-google-start-bitrate',
+    'minptime',
+    'sprop-stereo',
+  ),
   fc.oneof(fc.integer(), fc.string({ maxLength: 20 }), fc.boolean(), fc.constantFrom('42e01f', '4d001f', 96, 101)),
   { maxKeys: 4 },
 );
@@ -72,7 +108,20 @@ const rtcpFeedback = fc.array(
   fc.record({ type: fc.constantFrom('nack', 'ccm', 'goog-remb', 'transport-cc', 'bogus'), parameter: opt(fc.constantFrom('pli', 'fir', '')) }),
   { maxLength: 4 },
 );
-const mimeType = fc.constantFrom('audio/opus', 'video/VP8', 'video/VP9', 'video/H264', 'video/AV1', 'video/rtx', 'audio/PCMU', 'audio/telephone-event', 'audio/OPUS', 'video/nonexistent', 'opus', '');
+const mimeType = fc.constantFrom(
+  'audio/opus',
+  'video/VP8',
+  'video/VP9',
+  'video/H264',
+  'video/AV1',
+  'video/rtx',
+  'audio/PCMU',
+  'audio/telephone-event',
+  'audio/OPUS',
+  'video/nonexistent',
+  'opus',
+  '',
+);
 const clockRate = fc.constantFrom(48000, 90000, 8000, 1, 2 ** 31, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER);
 const ssrc = fc.oneof(fc.constantFrom(0, 1, 2, 0x51510001, 0x51510002, 0xffffffff), fc.integer({ min: 0, max: 0xffffffff }));
 const headerExtensionUri = fc.constantFrom(
@@ -172,7 +221,9 @@ const rtpCapabilities = fc.oneof(
         ),
       ),
       headerExtensions: opt(
-        fc.array(fc.record({ kind: fc.constantFrom('audio', 'video'), uri: headerExtensionUri, preferredId: fc.integer({ min: 1, max: 255 }) }), { maxLength: 3 }),
+        fc.array(fc.record({ kind: fc.constantFrom('audio', 'video'), uri: headerExtensionUri, preferredId: fc.integer({ min: 1, max: 255 }) }), {
+          maxLength: 3,
+        }),
       ),
     }),
   },
@@ -187,7 +238,10 @@ const roomName = fc.oneof(
 const dtlsParameters = fc.record({
   role: opt(fc.constantFrom('auto', 'client', 'server')),
   fingerprints: fc.array(
-    fc.record({ algorithm: fc.constantFrom('sha-256', 'sha-1', 'sha-512', 'md5', 'bogus'), value: fc.string({ unit: fc.constantFrom(...'0123456789ABCDEF:'), maxLength: 95 }) }),
+    fc.record({
+      algorithm: fc.constantFrom('sha-256', 'sha-1', 'sha-512', 'md5', 'bogus'),
+      value: fc.string({ unit: fc.constantFrom(...'0123456789ABCDEF:'), maxLength: 95 }),
+    }),
     { minLength: 1, maxLength: 3 },
   ),
 });
@@ -236,7 +290,11 @@ export const plausibleData: { [M in MethodName]: fc.Arbitrary<unknown> } = {
   resumeProducer: fc.record({ producerId: id('producer') }),
   pauseConsumer: fc.record({ consumerId: id('consumer') }),
   resumeConsumer: fc.record({ consumerId: id('consumer') }),
-  setPreferredLayers: fc.record({ consumerId: id('consumer'), spatialLayer: fc.integer({ min: 0, max: 15 }), temporalLayer: opt(fc.integer({ min: 0, max: 15 })) }),
+  setPreferredLayers: fc.record({
+    consumerId: id('consumer'),
+    spatialLayer: fc.integer({ min: 0, max: 15 }),
+    temporalLayer: opt(fc.integer({ min: 0, max: 15 })),
+  }),
   setConsumerPriority: fc.record({ consumerId: id('consumer'), priority: fc.integer({ min: 1, max: 255 }) }),
   requestKeyFrame: fc.record({ consumerId: id('consumer') }),
   produceData: fc.record({
@@ -264,7 +322,12 @@ export type Mutation =
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('drop' as const), pick: fc.nat() }),
   fc.record({ op: fc.constant('replace' as const), pick: fc.nat(), value: weirdValue }),
-  fc.record({ op: fc.constant('extra' as const), pick: fc.nat(), key: fc.oneof(pollutingKey, fc.string({ maxLength: 10 })), value: fc.oneof(pollutingValue, weirdValue) }),
+  fc.record({
+    op: fc.constant('extra' as const),
+    pick: fc.nat(),
+    key: fc.oneof(pollutingKey, fc.string({ maxLength: 10 })),
+    value: fc.oneof(pollutingValue, weirdValue),
+  }),
   fc.record({ op: fc.constant('whole' as const), value: weirdValue }),
 );
 

@@ -173,7 +173,10 @@ export class BrowserBot implements Bot {
    */
   async #waitForOutcome(page: Page, deadline: number): Promise<void> {
     try {
-      await page.waitForFunction('["joined", "error"].includes(document.body && document.body.dataset.state)', { polling: 200, timeout: Math.max(1, deadline - Date.now()) });
+      await page.waitForFunction('["joined", "error"].includes(document.body && document.body.dataset.state)', {
+        polling: 200,
+        timeout: Math.max(1, deadline - Date.now()),
+      });
     } catch (error) {
       const state = await page.evaluate('document.body && document.body.dataset.state').catch(() => undefined);
       throw new Error(`not joined within ${this.#settings.joinTimeoutMs} ms (page state: ${String(state ?? 'loading')}; ${messageOf(error)})`);

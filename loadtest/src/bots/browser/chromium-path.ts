@@ -56,7 +56,9 @@ export async function resolveChromium(options: ResolveChromiumOptions = {}): Pro
       : undefined;
   if (explicit) {
     if (isExecutableFile(explicit.file)) return { executablePath: explicit.file, source: explicit.source };
-    throw new Error(`Chromium not found: ${explicit.file} (from ${explicit.source === 'option' ? 'the chromiumPath option' : 'CHROMIUM_PATH'}) is not an executable file`);
+    throw new Error(
+      `Chromium not found: ${explicit.file} (from ${explicit.source === 'option' ? 'the chromiumPath option' : 'CHROMIUM_PATH'}) is not an executable file`,
+    );
   }
 
   const systemPath = options.systemPath ?? SYSTEM_CHROMIUM;
@@ -80,7 +82,9 @@ export async function resolveChromium(options: ResolveChromiumOptions = {}): Pro
     });
     return { executablePath: installed.executablePath, source: 'chrome-for-testing (downloaded)' };
   } catch (error) {
-    const reason = String((error as Error).message ?? error).replace(/\s+/g, ' ').trim();
+    const reason = String((error as Error).message ?? error)
+      .replace(/\s+/g, ' ')
+      .trim();
     throw new Error(`Chromium not found at ${systemPath}, and downloading Chrome for Testing ${buildId} into ${cacheDir} failed (${reason}): ${INSTALL_HINT}`);
   }
 }

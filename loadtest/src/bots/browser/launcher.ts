@@ -49,7 +49,13 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   try {
-    return await Promise.race([promise.then(() => true, () => true), timeout]);
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -157,7 +163,8 @@ export class BrowserPool {
   async #release(entry: PoolEntry, context: BrowserContext | undefined): Promise<void> {
     if (context && !entry.retired) {
       const closing = context.close().catch(() => undefined);
-      if (!(await settlesWithin(closing, CONTEXT_CLOSE_TIMEOUT_MS))) this.#options.log(`browser ${entry.id}: a bot's context did not close within ${CONTEXT_CLOSE_TIMEOUT_MS} ms`);
+      if (!(await settlesWithin(closing, CONTEXT_CLOSE_TIMEOUT_MS)))
+        this.#options.log(`browser ${entry.id}: a bot's context did not close within ${CONTEXT_CLOSE_TIMEOUT_MS} ms`);
     }
     entry.bots--;
     if (entry.bots <= 0) await this.#closeBrowser(entry);
@@ -170,7 +177,8 @@ export class BrowserPool {
       const browser = await entry.launched.catch(() => undefined);
       if (browser) {
         const child = browser.process();
-        const exited = child && child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve();
+        const exited =
+          child && child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve();
         if (!(await settlesWithin(browser.close(), BROWSER_CLOSE_TIMEOUT_MS))) {
           this.#options.log(`browser ${entry.id} did not close within ${BROWSER_CLOSE_TIMEOUT_MS} ms: killing it`);
           child?.kill('SIGKILL');

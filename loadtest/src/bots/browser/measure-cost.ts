@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   const warmup = positiveInt('warmup', values.warmup, 8, 120);
   const rooms = values.rooms ?? 'shared';
   if (rooms !== 'shared' && rooms !== 'separate') throw new Error(`--rooms must be shared or separate, got ${rooms}`);
-  if (values.simulcast !== undefined && values.simulcast !== '0' && values.simulcast !== '1') throw new Error(`--simulcast must be 1 or 0, got ${values.simulcast}`);
+  if (values.simulcast !== undefined && values.simulcast !== '0' && values.simulcast !== '1')
+    throw new Error(`--simulcast must be 1 or 0, got ${values.simulcast}`);
   const simulcast = values.simulcast !== '0';
 
   const factory = createBrowserBotFactory({ botsPerBrowser: perBrowser, log: (line) => console.log(`  ${line}`) });
@@ -53,7 +54,9 @@ async function main(): Promise<void> {
       factory.create({ url: values.url!, room: rooms === 'shared' ? run : `${run}-${i}`, name: `bot-${i}`, publish: { audio: true, video: true, simulcast } }),
     );
     await Promise.all(all.map((bot) => bot.start()));
-    console.log(`${bots} publishing bots (simulcast ${simulcast ? 'on' : 'off'}) joined (${rooms} rooms) in ${factory.browserCount} browsers; warming up ${warmup} s`);
+    console.log(
+      `${bots} publishing bots (simulcast ${simulcast ? 'on' : 'off'}) joined (${rooms} rooms) in ${factory.browserCount} browsers; warming up ${warmup} s`,
+    );
     await sleep(warmup * 1000);
 
     const cpuBefore = cpuSecondsByPid(processTree(factory.browserPids()));
@@ -72,7 +75,9 @@ async function main(): Promise<void> {
     console.log(`measured ${elapsed.toFixed(1)} s over ${treeNow.length} processes:`);
     console.log(`  total: ${core.toFixed(0)}% of one core, ${(pss / 2 ** 20).toFixed(0)} MB PSS`);
     console.log(`  per bot: ${(core / bots).toFixed(1)}% of one core, ${(pss / 2 ** 20 / bots).toFixed(0)} MB PSS`);
-    console.log(`  per bot sent ${((8 * (sentBytes(after) - sentBytes(before))) / elapsed / bots / 1000).toFixed(0)} kbit/s, received ${((8 * (receivedBytes(after) - receivedBytes(before))) / elapsed / bots / 1000).toFixed(0)} kbit/s`);
+    console.log(
+      `  per bot sent ${((8 * (sentBytes(after) - sentBytes(before))) / elapsed / bots / 1000).toFixed(0)} kbit/s, received ${((8 * (receivedBytes(after) - receivedBytes(before))) / elapsed / bots / 1000).toFixed(0)} kbit/s`,
+    );
     console.log(`  video freezes seen: ${freezes}; bots not joined: ${failed.map((s) => `${s.name} (${s.state}: ${s.error})`).join(', ') || 'none'}`);
   } finally {
     await factory.close();

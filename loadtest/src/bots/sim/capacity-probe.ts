@@ -70,7 +70,10 @@ function treeCpu(root: number): { node: number; workers: number } {
 
 /** UDP datagrams the kernel dropped because a socket's receive buffer was full (whole host namespace). */
 function udpReceiveBufferDrops(): number {
-  const lines = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((line) => line.startsWith('Udp:'));
+  const lines = fs
+    .readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('Udp:'));
   const [names, values] = [lines[0]?.split(/\s+/) ?? [], lines[1]?.split(/\s+/) ?? []];
   const at = names.indexOf('RcvbufErrors');
   return at > 0 ? Number(values[at]) : NaN;
@@ -137,7 +140,7 @@ function complete(bot: SimBot, all: SimBot[]): boolean {
 function totals(snapshots: BotSnapshot[]): { packets: number; lost: number } {
   let packets = 0;
   let lost = 0;
-  for (const s of snapshots) for (const st of s.streams) (packets += st.packets), (lost += st.lost);
+  for (const s of snapshots) for (const st of s.streams) ((packets += st.packets), (lost += st.lost));
   return { packets, lost };
 }
 
@@ -197,7 +200,13 @@ async function runStep(args: Args, step: number, total: number, wsUrl: string, s
       ].join(' '),
     );
     const failures = snapshots.filter((s) => s.state !== 'joined');
-    if (failures.length > 0) console.log(`  failed: ${failures.slice(0, 5).map((s) => `${s.name}: ${s.error}`).join('; ')}${failures.length > 5 ? ' …' : ''}`);
+    if (failures.length > 0)
+      console.log(
+        `  failed: ${failures
+          .slice(0, 5)
+          .map((s) => `${s.name}: ${s.error}`)
+          .join('; ')}${failures.length > 5 ? ' …' : ''}`,
+      );
     if (logLines.length > 0) console.log(`  log (${logLines.length} lines): ${logLines.slice(0, 3).join(' | ')}`);
   } finally {
     await factory.close();

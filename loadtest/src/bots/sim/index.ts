@@ -54,12 +54,15 @@ export function createSimBotFactory(options: SimBotFactoryOptions = {}): SimBotF
     create(spec: BotSpec): SimBot {
       if (closed) throw new Error('this sim bot factory is closed');
       checkSpec(spec);
-      const bot = new SimBot({ ...spec, publish: spec.publish ? { ...spec.publish } : null }, {
-        clock,
-        log,
-        impairment,
-        ...(options.media === 'recorded' ? { recorded: loadRecorded } : {}),
-      });
+      const bot = new SimBot(
+        { ...spec, publish: spec.publish ? { ...spec.publish } : null },
+        {
+          clock,
+          log,
+          impairment,
+          ...(options.media === 'recorded' ? { recorded: loadRecorded } : {}),
+        },
+      );
       bots.add(bot);
       return bot;
     },

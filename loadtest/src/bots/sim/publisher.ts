@@ -107,7 +107,12 @@ export class Publisher {
     media.addOpusCodec(codecs.audio.payloadType);
     media.addSSRC(stream.ssrc, cname, cname, 'audio');
     const track = this.#link.addTrack(media);
-    const audio = { source: new OpusSource(stream, this.#options.recorded?.audio), track, open: false, cadence: new Cadence(AUDIO_PACKET_MS, randomPhase(now, AUDIO_PACKET_MS)) };
+    const audio = {
+      source: new OpusSource(stream, this.#options.recorded?.audio),
+      track,
+      open: false,
+      cadence: new Cadence(AUDIO_PACKET_MS, randomPhase(now, AUDIO_PACKET_MS)),
+    };
     this.#audio = audio;
     this.#watchTrack(track, () => (audio.open = true));
   }

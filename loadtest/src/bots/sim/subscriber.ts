@@ -149,7 +149,11 @@ export class Subscriber {
       cname: info.rtpParameters.rtcp?.cname ?? 'confero',
       codec,
       payloadType: media.payloadType,
-      stats: new ReceiveStats(ssrc, media.clockRate, codec.rtcpFeedback.some((fb) => fb.type === 'nack' && !fb.parameter)),
+      stats: new ReceiveStats(
+        ssrc,
+        media.clockRate,
+        codec.rtcpFeedback.some((fb) => fb.type === 'nack' && !fb.parameter),
+      ),
       track: undefined,
       closed: false,
     };

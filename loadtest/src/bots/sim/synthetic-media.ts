@@ -55,10 +55,7 @@ export class OutgoingStream {
   }
 
   packet(timestamp: number, marker: boolean, payloadBytes: number): Buffer {
-    const packet = allocateRtpPacket(
-      { payloadType: this.payloadType, marker, sequenceNumber: this.#sequenceNumber, timestamp, ssrc: this.ssrc },
-      payloadBytes,
-    );
+    const packet = allocateRtpPacket({ payloadType: this.payloadType, marker, sequenceNumber: this.#sequenceNumber, timestamp, ssrc: this.ssrc }, payloadBytes);
     this.#sequenceNumber = (this.#sequenceNumber + 1) & 0xffff;
     this.packets++;
     this.bytes += packet.length;

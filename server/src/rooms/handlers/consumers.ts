@@ -19,7 +19,8 @@ export const setPreferredLayers: Handler<'setPreferredLayers'> = async (ctx, dat
   if (consumer.type !== 'simulcast' && consumer.type !== 'svc') {
     throw new ProtocolError('bad_request', `consumer ${consumer.id} has a single layer (type ${consumer.type})`);
   }
-  const layers = data.temporalLayer === undefined ? { spatialLayer: data.spatialLayer } : { spatialLayer: data.spatialLayer, temporalLayer: data.temporalLayer };
+  const layers =
+    data.temporalLayer === undefined ? { spatialLayer: data.spatialLayer } : { spatialLayer: data.spatialLayer, temporalLayer: data.temporalLayer };
   await consumer.setPreferredLayers(layers);
   return empty;
 };
