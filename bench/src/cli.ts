@@ -20,6 +20,7 @@ import { describeMachine } from './machine';
 import { renderMarkdown, SECTIONS, type BenchFile, type SectionName } from './report';
 import { runMemory } from './memory';
 import { runScaling } from './scaling';
+import { FlagError, readFlags } from '../../loadtest/src/cli-flags';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const USAGE = 'usage: npm run bench -- [--quick] [--only forwarding,ttff,memory,scaling] [--out DIR] [--port-base P]';
@@ -34,36 +35,38 @@ interface Options {
 class UsageError extends Error {}
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { quick: false, only: [...SECTIONS], out: undefined, portBase: 12_000 };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--quick') options.quick = true;
-    else if (flag === '--only') {
-      const names = value()
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      const unknown = names.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-      if (unknown.length > 0 || names.length === 0)
-        throw new UsageError(`--only: unknown section ${unknown.join(', ') || '(none)'}; sections are ${SECTIONS.join(', ')}`);
-      options.only = SECTIONS.filter((s) => names.includes(s));
-    } else if (flag === '--out') options.out = path.resolve(value());
-    else if (flag === '--port-base') {
-      const v = value();
-      const p = Number(v);
-      if (!/^\d+$/.test(v) || p < 1024 || p + SECTIONS.length * 1000 > 32_768)
-        throw new UsageError(`--port-base takes a port from 1024 to ${32_768 - SECTIONS.length * 1000}, not "${v}"`);
-      options.portBase = p;
-    } else if (flag === '--help' || flag === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    } else throw new UsageError(`unknown option ${arg}`);
+  let flags;
+  try {
+    flags = readFlags(argv, { quick: 'boolean', only: 'string', out: 'string', 'port-base': 'string' });
+  } catch (error) {
+    if (error instanceof FlagError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (flags === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const options: Options = { quick: flags.has('quick'), only: [...SECTIONS], out: undefined, portBase: 12_000 };
+  const only = flags.get('only') as string | undefined;
+  if (only !== undefined) {
+    const names = only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const unknown = names.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+    if (unknown.length > 0 || names.length === 0)
+      throw new UsageError(`--only: unknown section ${unknown.join(', ') || '(none)'}; sections are ${SECTIONS.join(', ')}`);
+    options.only = SECTIONS.filter((s) => names.includes(s));
+  }
+  const out = flags.get('out') as string | undefined;
+  if (out === '') throw new UsageError('--out needs a value');
+  if (out !== undefined) options.out = path.resolve(out);
+  const portBase = flags.get('port-base') as string | undefined;
+  if (portBase !== undefined) {
+    const p = Number(portBase);
+    if (!/^\d+$/.test(portBase) || p < 1024 || p + SECTIONS.length * 1000 > 32_768)
+      throw new UsageError(`--port-base takes a port from 1024 to ${32_768 - SECTIONS.length * 1000}, not "${portBase}"`);
+    options.portBase = p;
   }
   return options;
 }

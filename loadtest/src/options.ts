@@ -3,6 +3,7 @@
  * ignored a misspelt flag would measure something else than asked, so every problem is an OptionsError
  * with one line that names the flag and the expected form (the CLI prints it and exits 2).
  */
+import { FlagError, readFlags } from './cli-flags';
 
 export type BotKind = 'sim' | 'browser';
 
@@ -165,6 +166,15 @@ const SETTERS: Record<string, Setter> = {
   '--max-server-cpu': (v, f, d) => void (d.thresholds.maxServerCpuPct = decimal(0, 100_000, { exclusiveMin: true })(v, f)),
 };
 
+function withOptionsErrors<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof FlagError) throw new OptionsError(error.message);
+    throw error;
+  }
+}
+
 function nonEmpty(value: string, flag: string): string {
   if (value.trim() === '') throw new OptionsError(`${flag} expects a value`);
   return value.trim();
@@ -212,8 +222,9 @@ export function deriveUrls(raw: string): { wsUrl: string; metricsUrl: string } {
   return { wsUrl: `${secure ? 'wss' : 'ws'}://${hostPart}/ws`, metricsUrl: `${secure ? 'https' : 'http'}://${hostPart}/metrics` };
 }
 
-/** Negated spellings people try; named in the error so the fix is obvious. */
-const NEGATED = /^--no-(video|audio|simulcast)$/;
+/** Flags whose --no-… spelling people try; the error names the on|off form instead. */
+const NEGATABLE = ['video', 'audio', 'simulcast'];
+const FLAG_SPEC = Object.fromEntries(Object.keys(SETTERS).map((flag) => [flag.slice(2), 'string' as const]));
 
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParseResult {
   const draft: Draft = {
@@ -232,29 +243,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     joinTimeoutS: 30,
     thresholds: {},
   };
-  const seen = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') return { help: true };
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const negated = NEGATED.exec(flag);
-    if (negated) throw new OptionsError(`unknown option ${flag}: write --${negated[1]} off`);
-    const setter = SETTERS[flag];
-    if (!setter) {
-      throw new OptionsError(arg.startsWith('-') ? `unknown option ${flag} (see --help)` : `unexpected argument '${arg}' (options start with --; see --help)`);
-    }
-    if (seen.has(flag)) throw new OptionsError(`${flag} given twice`);
-    seen.add(flag);
-    let value: string | undefined;
-    if (flag !== arg) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      if (value === undefined || (value.startsWith('--') && value.length > 2)) throw new OptionsError(`${flag} needs a value`);
-      i++;
-    }
-    setter(value, flag, draft);
-  }
+  const flags = withOptionsErrors(() => readFlags(argv, FLAG_SPEC, { negatable: NEGATABLE }));
+  if (flags === 'help') return { help: true };
+  for (const [name, value] of flags) SETTERS[`--${name}`]!(value as string, `--${name}`, draft);
   if (draft.simMedia === 'recorded' && draft.bots !== 'sim') {
     throw new OptionsError('--sim-media is what sim bots send: it goes with --bots sim (browser bots send their fake camera)');
   }

@@ -352,6 +352,16 @@ describe('npm run token', () => {
     [['--room', 'r', '--identity', 'x', '--key', 'nope'], { AUTH_KEYS: `${API_KEY}:${API_SECRET}` }, /--key nope is not one of AUTH_KEYS/],
     [['--room', 'r', '--identity', 'x', '--url', 'ftp://x'], { AUTH_KEYS: `${API_KEY}:${API_SECRET}` }, /--url expects http/],
     [['--room', 'r', '--identity', 'x'], { AUTH_KEYS: 'short:secret' }, /AUTH_KEYS.*at least 32/],
+    [['--room', 'r', '--identity', 'x', '--bogus', 'y'], { AUTH_KEYS: `${API_KEY}:${API_SECRET}` }, /Unknown option '--bogus'.*\(see --help\)$/],
+    [['--room', 'r', '--identity'], { AUTH_KEYS: `${API_KEY}:${API_SECRET}` }, /Option '--identity <value>' argument missing/],
+    [
+      ['--room', '--identity', 'x'],
+      { AUTH_KEYS: `${API_KEY}:${API_SECRET}` },
+      /Option '--room' argument is ambiguous\. Did you forget to specify the option argument/,
+    ],
+    [['--room', 'r', '--room', 's', '--identity', 'x'], { AUTH_KEYS: `${API_KEY}:${API_SECRET}` }, /: --room given twice$/],
+    [['--room', 'r', '--identity', ' '], { AUTH_KEYS: `${API_KEY}:${API_SECRET}` }, /: --identity needs a value$/],
+    [['r', '--identity', 'x'], { AUTH_KEYS: `${API_KEY}:${API_SECRET}` }, /Unexpected argument 'r'/],
   ])('%j → exit 2 with one clear line', (args, env, message) => {
     const result = cli(args as string[], env);
     expect(result.status).toBe(2);

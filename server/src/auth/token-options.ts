@@ -2,6 +2,7 @@
  * `npm run token` arguments → what to mint. Strict like the other CLIs: every problem is one line naming
  * the flag and the expected form (TokenOptionsError; the CLI prints it and exits 2).
  */
+import { parseArgs } from 'node:util';
 import { apiKeys, ConfigError, type Env } from '../config-values';
 import { LIVEKIT_SOURCES, type VideoGrant } from './grants';
 import type { MintOptions } from './mint';
@@ -34,7 +35,7 @@ const GRANTS: Record<string, keyof VideoGrant> = {
   hidden: 'hidden',
 };
 const DEFAULT_GRANTS = ['publish', 'subscribe', 'data'];
-const FLAGS = ['--room', '--identity', '--name', '--grants', '--sources', '--ttl', '--url', '--key'] as const;
+const FLAGS = ['room', 'identity', 'name', 'grants', 'sources', 'ttl', 'url', 'key'] as const;
 type Flag = (typeof FLAGS)[number];
 
 export interface TokenRequest {
@@ -45,23 +46,30 @@ export interface TokenRequest {
 
 export type TokenArgs = { help: true } | { help: false; request: TokenRequest };
 
+/**
+ * parseArgs in strict mode: it rejects unknown flags, positionals and forgotten values in its own words
+ * (which name the flag); each flag may come once, and with something in it.
+ */
 function readFlags(argv: readonly string[]): Map<Flag, string> {
-  const values = new Map<Flag, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf('=');
-    const flag = (arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg) as Flag;
-    if (!FLAGS.includes(flag)) {
-      throw new TokenOptionsError(arg.startsWith('-') ? `unknown option ${flag} (see --help)` : `unexpected argument '${arg}' (see --help)`);
-    }
-    if (values.has(flag)) throw new TokenOptionsError(`${flag} given twice`);
-    let value = flag !== arg ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || (flag === arg && value.startsWith('--'))) throw new TokenOptionsError(`${flag} needs a value`);
-    value = value.trim();
-    if (value === '') throw new TokenOptionsError(`${flag} needs a value`);
-    values.set(flag, value);
+  let values: Record<string, string[] | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: Object.fromEntries(FLAGS.map((flag) => [flag, { type: 'string', multiple: true }])), strict: true }));
+  } catch (error) {
+    // One line: some of its messages span several.
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      throw new TokenOptionsError(`${(error as Error).message.replace(/\s+/g, ' ')} (see --help)`);
+    throw error;
   }
-  return values;
+  const flags = new Map<Flag, string>();
+  for (const flag of FLAGS) {
+    const given = values[flag];
+    if (given === undefined) continue;
+    if (given.length > 1) throw new TokenOptionsError(`--${flag} given twice`);
+    const value = given[0]!.trim();
+    if (value === '') throw new TokenOptionsError(`--${flag} needs a value`);
+    flags.set(flag, value);
+  }
+  return flags;
 }
 
 function list(value: string, flag: string, allowed: readonly string[]): string[] {
@@ -113,26 +121,26 @@ function signingKey(env: Env, wanted: string | undefined): { apiKey: string; api
 export function parseTokenArgs(argv: readonly string[], env: Env): TokenArgs {
   if (argv.includes('--help') || argv.includes('-h')) return { help: true };
   const flags = readFlags(argv);
-  const room = flags.get('--room');
-  const identity = flags.get('--identity');
+  const room = flags.get('room');
+  const identity = flags.get('identity');
   if (room === undefined) throw new TokenOptionsError('--room is required');
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(room))
     throw new TokenOptionsError(`--room: room names use letters, digits, - _ . (up to 64, starting with a letter or digit), got '${room}'`);
   if (identity === undefined) throw new TokenOptionsError('--identity is required');
   if (identity.length > 256) throw new TokenOptionsError('--identity: at most 256 characters');
-  const name = flags.get('--name');
+  const name = flags.get('name');
   if (name !== undefined && name.length > 64) throw new TokenOptionsError('--name: at most 64 characters');
 
-  const grants = flags.has('--grants') ? list(flags.get('--grants')!, '--grants', Object.keys(GRANTS)) : DEFAULT_GRANTS;
+  const grants = flags.has('grants') ? list(flags.get('grants')!, '--grants', Object.keys(GRANTS)) : DEFAULT_GRANTS;
   const video: VideoGrant = { roomJoin: true, room, canPublish: false, canSubscribe: false, canPublishData: false };
   for (const grant of grants) (video as Record<string, unknown>)[GRANTS[grant]!] = true;
-  const sources = flags.get('--sources');
+  const sources = flags.get('sources');
   if (sources !== undefined) {
     if (!video.canPublish) throw new TokenOptionsError('--sources limits publishing: add publish to --grants');
     video.canPublishSources = list(sources, '--sources', Object.keys(LIVEKIT_SOURCES));
   }
-  const ttl = flags.get('--ttl');
-  const url = pageUrl(flags.get('--url') ?? 'http://localhost:3000');
+  const ttl = flags.get('ttl');
+  const url = pageUrl(flags.get('url') ?? 'http://localhost:3000');
   url.search = new URLSearchParams({ room, ...(name !== undefined ? { name } : {}) }).toString();
   url.hash = '';
 
@@ -140,7 +148,7 @@ export function parseTokenArgs(argv: readonly string[], env: Env): TokenArgs {
     help: false,
     request: {
       mint: {
-        ...signingKey(env, flags.get('--key')),
+        ...signingKey(env, flags.get('key')),
         identity,
         ...(name !== undefined ? { name } : {}),
         video,

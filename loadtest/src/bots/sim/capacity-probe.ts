@@ -20,6 +20,7 @@ import { createSimBotFactory, type SimBot } from './index';
 import { processTree, readStat } from '../../process-usage';
 import { percentile } from '../../stats';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FlagError, readFlags } from '../../cli-flags';
 
 const MAX_BOTS = 400;
 const JOIN_BATCH = 20;
@@ -35,25 +36,26 @@ interface Args {
   workers: number | undefined;
 }
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { layout: 'big', steps: [50, 100, 200], measureSeconds: 15, httpPort: 23_000, rtcBasePort: 23_100, workers: undefined };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    const int = (): number => {
-      if (!/^\d+$/.test(value)) throw new Error(`${flag} takes a whole number, not "${value}"`);
-      return Number(value);
-    };
-    if (flag === '--layout' && (value === 'big' || value === 'fours')) args.layout = value;
-    else if (flag === '--steps') args.steps = value.split(',').map((n) => Number(n));
-    else if (flag === '--measure-s') args.measureSeconds = Math.min(120, int());
-    else if (flag === '--http-port') args.httpPort = int();
-    else if (flag === '--rtc-port') args.rtcBasePort = int();
-    else if (flag === '--workers') args.workers = int();
-    else throw new Error(`unknown option ${flag} ${value} (see the comment at the top of capacity-probe.ts)`);
-  }
-  if (args.steps.some((n) => !Number.isInteger(n) || n < 1 || n > MAX_BOTS)) throw new Error(`--steps: whole numbers from 1 to ${MAX_BOTS}`);
-  return args;
+function parseProbeArgs(argv: string[]): Args {
+  const flags = readFlags(argv, { layout: 'string', steps: 'string', 'measure-s': 'string', 'http-port': 'string', 'rtc-port': 'string', workers: 'string' });
+  if (flags === 'help') throw new FlagError('see the comment at the top of capacity-probe.ts');
+  const int = (name: string): number | undefined => {
+    const value = flags.get(name) as string | undefined;
+    if (value !== undefined && !/^\d+$/.test(value)) throw new FlagError(`--${name} takes a whole number, not "${value}"`);
+    return value === undefined ? undefined : Number(value);
+  };
+  const layout = flags.get('layout') ?? 'big';
+  if (layout !== 'big' && layout !== 'fours') throw new FlagError(`--layout takes big or fours, not "${String(layout)}"`);
+  const steps = ((flags.get('steps') as string | undefined) ?? '50,100,200').split(',').map((n) => Number(n));
+  if (steps.some((n) => !Number.isInteger(n) || n < 1 || n > MAX_BOTS)) throw new FlagError(`--steps: whole numbers from 1 to ${MAX_BOTS}`);
+  return {
+    layout,
+    steps,
+    measureSeconds: Math.min(120, int('measure-s') ?? 15),
+    httpPort: int('http-port') ?? 23_000,
+    rtcBasePort: int('rtc-port') ?? 23_100,
+    workers: int('workers'),
+  };
 }
 
 /** CPU seconds of a process tree, by kind: the server's Node process(es) and the mediasoup workers. */
@@ -214,7 +216,7 @@ async function runStep(args: Args, step: number, total: number, wsUrl: string, s
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseProbeArgs(process.argv.slice(2));
   const server = await startServer(args);
   const stop = (): void => {
     server.child.kill('SIGTERM');
